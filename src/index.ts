@@ -1,0 +1,10 @@
+export { startTap, Tap, type TapOptions } from './tap/tap.js';
+export type { LinkInfo } from './tap/link-info.js';
+export type { HostPort } from './tap/address.js';
+export { LinkDecoder } from './link/link-decoder.js';
+export type * from './link/events.js';
+export { openTrace, readTraceRecords, type TraceFile } from './trace/reader.js';
+export { TraceWriter } from './trace/writer.js';
+export type { TraceHeader, TraceRecord, RawRecord } from './trace/format.js';
+export { TraceFormatError } from './trace/errors.js';
+export { UsageError, EnvironmentError } from './errors.js';

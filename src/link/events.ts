@@ -1,0 +1,173 @@
+/** Which way bytes travel: master to replica, or replica to master. */
+export type Direction = 'm2r' | 'r2m';
+
+/** Where a link stands in the replication protocol. */
+export type LinkPhase = 'handshake' | 'sync-wait' | 'rdb' | 'stream';
+
+/** What repltap records: events only, events with command arguments, or every byte as well. */
+export type RecordLevel = 'meta' | 'commands' | 'full';
+
+interface EventBase {
+  /** Wall-clock time, epoch milliseconds (fractional). */
+  t: number;
+  /** Link id, unique within one tap process. */
+  link: number;
+}
+
+/** Fields of events that stand at a byte position of one direction. */
+interface Positioned {
+  /** Bytes of that direction up to the end of the event's frame. */
+  pos: number;
+}
+
+export interface LinkOpenEvent extends EventBase {
+  type: 'link-open';
+  replica: string;
+  master: string;
+}
+
+export interface HandshakeCommandEvent extends EventBase, Positioned {
+  type: 'handshake';
+  dir: 'r2m';
+  /** The command as text, arguments separated by spaces; AUTH passwords redacted by default. */
+  command: string;
+}
+
+export interface HandshakeReplyEvent extends EventBase, Positioned {
+  type: 'handshake';
+  dir: 'm2r';
+  reply: string;
+}
+
+export interface PsyncEvent extends EventBase, Positioned {
+  type: 'psync';
+  replid: string;
+  /** The first offset the replica wants (its applied offset + 1), -1 for a forced full sync. */
+  offset: number;
+}
+
+export interface SyncEvent extends EventBase, Positioned {
+  type: 'sync';
+}
+
+export interface FullResyncEvent extends EventBase, Positioned {
+  type: 'fullresync';
+  replid: string;
+  /** The master's replication offset at the snapshot: the stream resumes at offset + 1. */
+  offset: number;
+}
+
+export interface ContinueEvent extends EventBase, Positioned {
+  type: 'continue';
+  /** The master's replid, or null for a PSYNC v1 `+CONTINUE` without one. */
+  replid: string | null;
+  /** The replication offset the stream resumes from (the PSYNC offset - 1), when known. */
+  offset: number | null;
+}
+
+/** Valkey's dual-channel header on the RDB channel (`$ENDOFF:<offset> <replid> <dbid> <client-id>`). */
+export interface EndOffsetEvent extends EventBase, Positioned {
+  type: 'endoff';
+  offset: number;
+  replid: string;
+  dbid: number;
+  clientId: string;
+}
+
+export interface RdbBeginEvent extends EventBase, Positioned {
+  type: 'rdb-begin';
+  framing: 'length' | 'eof';
+  /** Payload bytes announced by `$<len>`, null for `$EOF:` framing. */
+  length: number | null;
+}
+
+export interface RdbEndEvent extends EventBase, Positioned {
+  type: 'rdb-end';
+  /** Payload bytes, without the `$` header and without the EOF mark. */
+  bytes: number;
+  /** The version from the `REDISnnnn` header, null when the payload was too short to have one. */
+  rdbVersion: number | null;
+}
+
+/** Offset and size of an event of the propagated stream. */
+interface StreamPosition {
+  /** Replication offset once this frame is applied (what the replica's next ACK would report). */
+  offset: number;
+  /** Bytes of the frame. */
+  size: number;
+}
+
+export interface CommandEvent extends EventBase, Positioned, StreamPosition {
+  type: 'command';
+  /** Command name, lowercased. */
+  name: string;
+  /** Arguments after the name (each cut to the recording limit); absent at `--record meta`. */
+  args?: Uint8Array[];
+  /** Number of arguments the frame holds, the name included. */
+  argc: number;
+  /** Pairs (argument index counted after the name, full length) for arguments that were cut. */
+  cut?: number[];
+  /** Database the command applies to, null when not yet known (after +CONTINUE, before a SELECT). */
+  db: number | null;
+  /** Inside MULTI ... EXEC (both included): the replica acknowledges only after EXEC. */
+  tx?: true;
+}
+
+export interface PingEvent extends EventBase, Positioned, StreamPosition {
+  type: 'ping';
+}
+
+export interface GetAckEvent extends EventBase, Positioned, StreamPosition {
+  type: 'getack';
+}
+
+export interface AckEvent extends EventBase, Positioned {
+  type: 'ack';
+  offset: number;
+  /** AOF fsynced offset (`FACK`, Redis 7.2+), when sent. */
+  fack?: number;
+  /** Stream bytes the master had sent past this offset when the ACK arrived. */
+  lag: number | null;
+}
+
+export interface KeepaliveEvent extends EventBase, Positioned {
+  type: 'keepalive';
+  dir: Direction;
+}
+
+export interface DecodeErrorEvent extends EventBase {
+  type: 'decode-error';
+  dir: Direction;
+  /** Byte position of the fault in that direction; decoding of the direction stops there. */
+  at: number;
+  message: string;
+}
+
+export interface LinkCloseEvent extends EventBase {
+  type: 'link-close';
+  reason: string;
+  phase: LinkPhase;
+  /** Bytes forwarded each way over the link's life. */
+  bytes: { m2r: number; r2m: number };
+}
+
+export type LinkEvent =
+  | LinkOpenEvent
+  | HandshakeCommandEvent
+  | HandshakeReplyEvent
+  | PsyncEvent
+  | SyncEvent
+  | FullResyncEvent
+  | ContinueEvent
+  | EndOffsetEvent
+  | RdbBeginEvent
+  | RdbEndEvent
+  | CommandEvent
+  | PingEvent
+  | GetAckEvent
+  | AckEvent
+  | KeepaliveEvent
+  | DecodeErrorEvent
+  | LinkCloseEvent;
+
+export type LinkEventType = LinkEvent['type'];

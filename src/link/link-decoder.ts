@@ -1,0 +1,60 @@
+import type { LinkDecoderOptions } from './decoder-options.js';
+import type { Direction, LinkCloseEvent, LinkEvent, LinkOpenEvent, LinkPhase } from './events.js';
+import { LinkState } from './link-state.js';
+import { MasterSideDecoder } from './master-side.js';
+import { ReplicaSideDecoder } from './replica-side.js';
+
+/**
+ * The replication link as a pure state machine: fed the bytes of both directions in the order they
+ * arrived, it returns typed events with their byte positions. It never sees a socket or a clock:
+ * the caller passes the time of each chunk.
+ */
+export class LinkDecoder {
+  readonly state = new LinkState();
+  private readonly master: MasterSideDecoder;
+  private readonly replica: ReplicaSideDecoder;
+
+  constructor(readonly options: LinkDecoderOptions) {
+    this.master = new MasterSideDecoder(options, this.state);
+    this.replica = new ReplicaSideDecoder(options, this.state);
+  }
+
+  get link(): number {
+    return this.options.link;
+  }
+
+  get phase(): LinkPhase {
+    return this.state.phase;
+  }
+
+  /** True when a direction stopped decoding after a protocol error (its bytes still flow). */
+  opaque(dir: Direction): boolean {
+    return dir === 'm2r' ? this.master.opaque : this.replica.opaque;
+  }
+
+  /** Payload bytes of the RDB in progress, or null outside the RDB phase. */
+  get rdbBytes(): number | null {
+    return this.master.rdbBytes;
+  }
+
+  /** Bytes a length-framed RDB in progress still has to send, else null. */
+  get rdbRemaining(): number | null {
+    return this.master.rdbRemainingBytes;
+  }
+
+  open(t: number, replica: string, master: string): LinkOpenEvent {
+    return { type: 'link-open', t, link: this.link, replica, master };
+  }
+
+  feed(dir: Direction, chunk: Buffer, t: number): LinkEvent[] {
+    const out: LinkEvent[] = [];
+    this.state.bytes[dir] += chunk.length;
+    if (dir === 'm2r') this.master.feed(chunk, t, out);
+    else this.replica.feed(chunk, t, out);
+    return out;
+  }
+
+  close(t: number, reason: string): LinkCloseEvent {
+    return { type: 'link-close', t, link: this.link, reason, phase: this.state.phase, bytes: { ...this.state.bytes } };
+  }
+}

@@ -1,0 +1,255 @@
+import { equalsWord, latin1, parseInteger } from '../resp/ascii.js';
+import { CommandScanner, type CommandFrame } from '../resp/command-scanner.js';
+import { DecodeError } from '../resp/decode-error.js';
+import { LineReader } from '../resp/line-reader.js';
+import { printable } from '../resp/printable.js';
+import { commandName } from './command-name.js';
+import type { LinkDecoderOptions } from './decoder-options.js';
+import { EOF_MARK_BYTES, EofMarkFinder } from './eof-mark-finder.js';
+import type { CommandEvent, LinkEvent } from './events.js';
+import type { LinkState } from './link-state.js';
+import { RdbPayloadMeter } from './rdb-payload-meter.js';
+
+const M_REPLIES = 0;
+const M_RDB_LENGTH = 1;
+const M_RDB_EOF = 2;
+const M_STREAM = 3;
+const M_OPAQUE = 4;
+
+/**
+ * Decodes what the master sends: handshake replies and keep-alive newlines, the PSYNC outcome, the
+ * RDB payload in either framing, then the propagated command stream with replication offsets.
+ */
+export class MasterSideDecoder {
+  private mode = M_REPLIES;
+  /** Bytes of this direction consumed before the current chunk. */
+  private pos = 0;
+  private readonly lines = new LineReader();
+  private meter: RdbPayloadMeter | null = null;
+  private headerChecked = false;
+  private rdbRemaining = 0;
+  private eof: EofMarkFinder | null = null;
+  private scanner: CommandScanner | null = null;
+  /** Direction position of the stream's first byte. */
+  private streamStart = 0;
+  /** Replication offset just before the stream's first byte. */
+  private streamBase = 0;
+  private snapshotOffset: number | null = null;
+  private db: number | null = null;
+  private inTx = false;
+  // The chunk being fed, for the frame callback (kept on the instance to avoid a closure per chunk).
+  private t = 0;
+  private out: LinkEvent[] = [];
+  private readonly onFrame = (frame: CommandFrame): void => this.frame(frame);
+  private readonly onPayload = (bytes: Buffer, start: number, end: number): void => this.meter!.feed(bytes, start, end);
+
+  constructor(
+    private readonly opts: LinkDecoderOptions,
+    private readonly state: LinkState,
+  ) {}
+
+  get opaque(): boolean {
+    return this.mode === M_OPAQUE;
+  }
+
+  /** Payload bytes of an RDB in progress, or null outside the RDB. */
+  get rdbBytes(): number | null {
+    return this.mode === M_RDB_LENGTH || this.mode === M_RDB_EOF ? this.meter!.bytes : null;
+  }
+
+  /** Bytes still announced by a length-framed RDB in progress. */
+  get rdbRemainingBytes(): number | null {
+    return this.mode === M_RDB_LENGTH ? this.rdbRemaining : null;
+  }
+
+  feed(chunk: Buffer, t: number, out: LinkEvent[]): void {
+    const n = chunk.length;
+    this.t = t;
+    this.out = out;
+    let i = 0;
+    while (i < n && this.mode !== M_OPAQUE) {
+      switch (this.mode) {
+        case M_REPLIES: {
+          const end = this.lines.read(chunk, i, n, this.pos + i);
+          if (end instanceof DecodeError) {
+            this.fail(end);
+          } else if (end === -1) {
+            i = n;
+          } else {
+            i = end;
+            this.reply(this.lines.take(), this.pos + i);
+          }
+          break;
+        }
+        case M_RDB_LENGTH: {
+          const take = Math.min(this.rdbRemaining, n - i);
+          this.meter!.feed(chunk, i, i + take);
+          i += take;
+          this.rdbRemaining -= take;
+          if (this.checkHeader(this.pos + i) && this.rdbRemaining === 0) this.endRdb(this.pos + i);
+          break;
+        }
+        case M_RDB_EOF: {
+          const end = this.eof!.find(chunk, i, n, this.onPayload);
+          i = end === -1 ? n : end;
+          if (this.checkHeader(this.pos + i) && end !== -1) this.endRdb(this.pos + i);
+          break;
+        }
+        case M_STREAM: {
+          const error = this.scanner!.scan(chunk, i, n, this.onFrame);
+          i = n;
+          if (error) this.fail(new DecodeError(this.streamStart + error.at, error.message));
+          break;
+        }
+      }
+    }
+    this.pos += n;
+  }
+
+  private reply(line: Buffer, pos: number): void {
+    const { t, out } = this;
+    const link = this.opts.link;
+    if (line.length === 0) {
+      out.push({ type: 'keepalive', t, link, dir: 'm2r', pos });
+      return;
+    }
+    const text = latin1(line);
+    if (text.startsWith('+FULLRESYNC')) {
+      const [, replid = '', offsetText = ''] = text.split(' ');
+      const offset = parseInteger(Buffer.from(offsetText, 'latin1'));
+      if (offset === null) return this.fail(new DecodeError(pos - line.length, `+FULLRESYNC without a valid offset: ${JSON.stringify(text)}`));
+      this.snapshotOffset = offset;
+      this.state.replid = replid;
+      out.push({ type: 'fullresync', t, link, pos, replid, offset });
+    } else if (text.startsWith('+CONTINUE')) {
+      const replid = text.slice('+CONTINUE'.length).trim() || null;
+      const requested = this.state.psyncOffset;
+      const offset = requested !== null && requested > 0 ? requested - 1 : null;
+      if (replid !== null) this.state.replid = replid;
+      out.push({ type: 'continue', t, link, pos, replid, offset });
+      this.startStream(pos, offset);
+    } else if (text.startsWith('$EOF:')) {
+      const mark = line.subarray(5);
+      if (mark.length !== EOF_MARK_BYTES) {
+        return this.fail(new DecodeError(pos - line.length, `$EOF: mark of ${mark.length} bytes, expected ${EOF_MARK_BYTES}`));
+      }
+      out.push({ type: 'rdb-begin', t, link, pos, framing: 'eof', length: null });
+      this.beginRdb(M_RDB_EOF);
+      this.eof = new EofMarkFinder(Buffer.from(mark));
+    } else if (text.startsWith('$ENDOFF:')) {
+      this.endOffset(text, pos, line.length);
+    } else if (text.startsWith('$')) {
+      const length = parseInteger(line.subarray(1));
+      if (length === null || length < 0) {
+        return this.fail(new DecodeError(pos - line.length, `invalid RDB length line ${JSON.stringify(text)}`));
+      }
+      out.push({ type: 'rdb-begin', t, link, pos, framing: 'length', length });
+      this.beginRdb(M_RDB_LENGTH);
+      this.rdbRemaining = length;
+      if (length === 0) this.endRdb(pos);
+    } else if (text.startsWith('+') || text.startsWith('-')) {
+      out.push({ type: 'handshake', t, link, pos, dir: 'm2r', reply: text });
+    } else {
+      this.fail(new DecodeError(pos - line.length - 1, `unexpected line from the master: ${printable(line.subarray(0, 64))}`));
+    }
+  }
+
+  private endOffset(text: string, pos: number, lineLength: number): void {
+    // Valkey dual-channel: `$ENDOFF:<offset> <replid> <dbid> <client-id>` plays +FULLRESYNC's part.
+    const [offsetText = '', replid = '', dbText = '', clientId = ''] = text.slice('$ENDOFF:'.length).split(' ');
+    const offset = parseInteger(Buffer.from(offsetText, 'latin1'));
+    const dbid = parseInteger(Buffer.from(dbText, 'latin1'));
+    if (offset === null || dbid === null) {
+      return this.fail(new DecodeError(pos - lineLength, `malformed $ENDOFF line ${JSON.stringify(text)}`));
+    }
+    this.snapshotOffset = offset;
+    this.state.replid = replid;
+    this.out.push({ type: 'endoff', t: this.t, link: this.opts.link, pos, offset, replid, dbid, clientId });
+  }
+
+  private beginRdb(mode: number): void {
+    this.mode = mode;
+    this.meter = new RdbPayloadMeter();
+    this.headerChecked = false;
+    this.state.phase = 'rdb';
+  }
+
+  /** Stops decoding when the payload does not start like an RDB; returns whether to go on. */
+  private checkHeader(pos: number): boolean {
+    const meter = this.meter!;
+    if (this.headerChecked || !meter.headerComplete) return true;
+    this.headerChecked = true;
+    if (meter.magic !== null) return true;
+    this.fail(new DecodeError(pos - meter.bytes, `RDB payload does not start with REDIS or VALKEY magic: ${meter.headText}`));
+    return false;
+  }
+
+  private endRdb(pos: number): void {
+    const meter = this.meter!;
+    this.out.push({ type: 'rdb-end', t: this.t, link: this.opts.link, pos, bytes: meter.bytes, rdbVersion: meter.magic?.version ?? null });
+    this.eof = null;
+    this.startStream(pos, this.snapshotOffset ?? 0);
+  }
+
+  private startStream(pos: number, base: number | null): void {
+    this.mode = M_STREAM;
+    this.scanner = new CommandScanner(this.opts.scanner);
+    this.streamStart = pos;
+    this.streamBase = base ?? 0;
+    this.state.masterOffset = base;
+    this.state.phase = 'stream';
+    this.db = null;
+    this.inTx = false;
+  }
+
+  private frame(frame: CommandFrame): void {
+    const { t, out } = this;
+    const link = this.opts.link;
+    const end = frame.start + frame.size;
+    const pos = this.streamStart + end;
+    const offset = this.streamBase + end;
+    const size = frame.size;
+    this.state.masterOffset = offset;
+    if (frame.argc === 0) {
+      out.push({ type: 'keepalive', t, link, dir: 'm2r', pos });
+      return;
+    }
+    const args = frame.args;
+    const name = commandName(args[0]);
+    let tx = this.inTx;
+    switch (name) {
+      case 'ping':
+        out.push({ type: 'ping', t, link, pos, offset, size });
+        return;
+      case 'replconf':
+        if (equalsWord(args[1], 'getack')) {
+          out.push({ type: 'getack', t, link, pos, offset, size });
+          return;
+        }
+        break;
+      case 'select': {
+        const db = args[1] === undefined ? null : parseInteger(args[1]);
+        if (db !== null) this.db = db;
+        break;
+      }
+      case 'multi':
+        this.inTx = tx = true;
+        break;
+      case 'exec':
+        this.inTx = false;
+        break;
+    }
+    const event: CommandEvent = { type: 'command', t, link, pos, offset, size, name, argc: frame.argc, db: this.db };
+    if (this.opts.args) {
+      event.args = args.slice(1);
+      if (frame.cut !== null) event.cut = frame.cut.map((v, idx) => (idx % 2 === 0 ? v - 1 : v));
+    }
+    if (tx) event.tx = true;
+    out.push(event);
+  }
+
+  private fail(error: DecodeError): void {
+    this.mode = M_OPAQUE;
+    this.out.push({ type: 'decode-error', t: this.t, link: this.opts.link, dir: 'm2r', at: error.at, message: error.message });
+  }
+}

@@ -1,0 +1,89 @@
+import { equalsWord, latin1, parseInteger } from '../resp/ascii.js';
+import { CommandScanner, type CommandFrame } from '../resp/command-scanner.js';
+import { printableCommand } from '../resp/printable.js';
+import { commandName } from './command-name.js';
+import type { LinkDecoderOptions } from './decoder-options.js';
+import type { AckEvent, LinkEvent } from './events.js';
+import type { LinkState } from './link-state.js';
+
+const REDACTED = Buffer.from('(redacted)');
+
+/**
+ * Decodes what the replica sends: handshake commands (inline or RESP, pipelined or not), PSYNC or
+ * SYNC, then `REPLCONF ACK` and loading keep-alive newlines.
+ */
+export class ReplicaSideDecoder {
+  private readonly scanner: CommandScanner;
+  private failed = false;
+  private t = 0;
+  private out: LinkEvent[] = [];
+  private readonly onFrame = (frame: CommandFrame): void => this.frame(frame);
+
+  constructor(
+    private readonly opts: LinkDecoderOptions,
+    private readonly state: LinkState,
+  ) {
+    this.scanner = new CommandScanner(opts.scanner);
+  }
+
+  get opaque(): boolean {
+    return this.failed;
+  }
+
+  feed(chunk: Buffer, t: number, out: LinkEvent[]): void {
+    if (this.failed) return;
+    this.t = t;
+    this.out = out;
+    const error = this.scanner.scan(chunk, 0, chunk.length, this.onFrame);
+    if (error) {
+      this.failed = true;
+      out.push({ type: 'decode-error', t, link: this.opts.link, dir: 'r2m', at: error.at, message: error.message });
+    }
+  }
+
+  private frame(frame: CommandFrame): void {
+    const { t, out } = this;
+    const link = this.opts.link;
+    const pos = frame.start + frame.size;
+    if (frame.argc === 0) {
+      out.push({ type: 'keepalive', t, link, dir: 'r2m', pos });
+      return;
+    }
+    const args = frame.args;
+    const name = commandName(args[0]);
+    if (name === 'replconf' && equalsWord(args[1], 'ack')) {
+      const offset = args[2] === undefined ? null : parseInteger(args[2]);
+      if (offset !== null) {
+        const master = this.state.masterOffset;
+        const event: AckEvent = { type: 'ack', t, link, pos, offset, lag: master === null ? null : master - offset };
+        const fack = equalsWord(args[3], 'fack') && args[4] !== undefined ? parseInteger(args[4]) : null;
+        if (fack !== null) event.fack = fack;
+        out.push(event);
+        return;
+      }
+    }
+    out.push({ type: 'handshake', t, link, pos, dir: 'r2m', command: this.commandText(name, frame) });
+    if (name === 'psync' && args.length >= 3) {
+      const offset = parseInteger(args[2]!);
+      if (offset !== null) {
+        this.state.psyncOffset = offset;
+        this.state.phase = 'sync-wait';
+        out.push({ type: 'psync', t, link, pos, replid: latin1(args[1]!), offset });
+      }
+    } else if (name === 'sync') {
+      this.state.psyncOffset = null;
+      this.state.phase = 'sync-wait';
+      out.push({ type: 'sync', t, link, pos });
+    }
+  }
+
+  private commandText(name: string, frame: CommandFrame): string {
+    let args = frame.args;
+    if (name === 'auth' && !this.opts.recordSecrets) {
+      // AUTH <password> or AUTH <user> <password>: the password is always last.
+      args = [...args.slice(0, frame.argc - 1), REDACTED];
+    }
+    const text = printableCommand(args);
+    return frame.argc > args.length ? `${text} ... (${frame.argc} arguments)` : text;
+  }
+}

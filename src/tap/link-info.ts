@@ -1,0 +1,24 @@
+import type { LinkPhase } from '../link/events.js';
+
+/** A live link as the library API and the control API show it. */
+export interface LinkInfo {
+  id: number;
+  replica: string;
+  master: string;
+  /** Epoch ms when the replica connected. */
+  openedAt: number;
+  phase: LinkPhase;
+  replid: string | null;
+  /** Replication offset of the last complete frame the master sent. */
+  masterOffset: number | null;
+  /** Offset of the replica's last `REPLCONF ACK`. */
+  ackOffset: number | null;
+  lastAckAt: number | null;
+  /** Payload bytes of an RDB in progress. */
+  rdbBytes: number | null;
+  bytes: { m2r: number; r2m: number };
+  /** Directions that stopped decoding after a protocol error (bytes still flow). */
+  opaque: { m2r: boolean; r2m: boolean };
+  /** SHA-256 of the bytes read from and written to each side, when the tap was started with `digests`. */
+  digests?: { m2r: { read: string; written: string }; r2m: { read: string; written: string } };
+}

@@ -1,0 +1,179 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
+import type { LinkEvent, RecordLevel } from '../link/events.js';
+import { DEFAULT_SCANNER_OPTIONS } from '../resp/command-scanner.js';
+import type { RawRecord } from '../trace/format.js';
+import { TraceWriter } from '../trace/writer.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { formatHostPort, parseHostPort, type HostPort } from './address.js';
+import { logEvent } from './event-log.js';
+import type { LinkInfo } from './link-info.js';
+import { LinkSession } from './session.js';
+
+/** How often buffered trace records are written out. */
+const TRACE_FLUSH_MS = 200;
+
+export interface TapOptions {
+  /** The real master, `host:port` or an address object. */
+  master: string | HostPort;
+  /** Where replicas connect; defaults to 127.0.0.1 on a free port. */
+  listen?: string | HostPort;
+  /** Trace file to write, or null for none. */
+  trace?: string | null;
+  record?: RecordLevel;
+  recordSecrets?: boolean;
+  /** Bytes kept of each command argument at `--record commands` (default 256). */
+  maxArgBytes?: number;
+  /** Arguments kept per command (default 64). */
+  maxArgs?: number;
+  logger?: Logger;
+  clock?: Clock;
+  /** Keep a SHA-256 of every byte read and written on each side (for transparency checks). */
+  digests?: boolean;
+}
+
+export interface TapEvents {
+  event: [LinkEvent];
+  'link-closed': [LinkInfo];
+}
+
+/**
+ * A running tap: a listener for replicas, each forwarded to its own connection to the master.
+ * Emits `event` for every decoded link event and `link-closed` with a link's final state.
+ */
+export class Tap extends EventEmitter<TapEvents> {
+  private readonly sessions = new Map<number, LinkSession>();
+  private nextLink = 1;
+  private closing: Promise<void> | null = null;
+  private readonly flushTimer: NodeJS.Timeout | null;
+
+  private constructor(
+    private readonly server: Server,
+    readonly address: HostPort,
+    readonly master: HostPort,
+    private readonly trace: TraceWriter | null,
+    private readonly options: Required<Pick<TapOptions, 'record' | 'recordSecrets' | 'maxArgBytes' | 'maxArgs' | 'digests'>> & {
+      logger: Logger;
+      clock: Clock;
+    },
+  ) {
+    super();
+    server.on('connection', (socket) => this.accept(socket));
+    this.flushTimer = trace ? setInterval(() => trace.flush(), TRACE_FLUSH_MS) : null;
+    this.flushTimer?.unref();
+  }
+
+  static async start(options: TapOptions): Promise<Tap> {
+    const master = typeof options.master === 'string' ? parseHostPort(options.master, '--master') : options.master;
+    const listen = options.listen === undefined ? { host: '127.0.0.1', port: 0 } : typeof options.listen === 'string' ? parseHostPort(options.listen, '--listen') : options.listen;
+    const resolved = {
+      record: options.record ?? 'commands',
+      recordSecrets: options.recordSecrets ?? false,
+      maxArgBytes: options.maxArgBytes ?? DEFAULT_SCANNER_OPTIONS.maxArgBytes,
+      maxArgs: options.maxArgs ?? DEFAULT_SCANNER_OPTIONS.maxArgs,
+      digests: options.digests ?? false,
+      logger: options.logger ?? pino({ level: 'silent' }),
+      clock: options.clock ?? systemClock,
+    };
+    const server = createServer({ noDelay: true });
+    const address = await listenOn(server, listen);
+    const trace = options.trace
+      ? new TraceWriter(options.trace, {
+          type: 'header',
+          format: 'repltap-trace',
+          version: 1,
+          tool: TOOL_NAME,
+          toolVersion: TOOL_VERSION,
+          startedAt: resolved.clock(),
+          source: 'proxy',
+          master: formatHostPort(master),
+          listen: formatHostPort(address),
+          record: resolved.record,
+          maxArgBytes: resolved.maxArgBytes,
+          maxArgs: resolved.maxArgs,
+          recordSecrets: resolved.recordSecrets,
+        })
+      : null;
+    resolved.logger.info({ listen: formatHostPort(address), master: formatHostPort(master), trace: options.trace ?? null, record: resolved.record }, 'tap listening');
+    return new Tap(server, address, master, trace, resolved);
+  }
+
+  /** The live links, oldest first. */
+  links(): LinkInfo[] {
+    return [...this.sessions.values()].map((s) => s.info());
+  }
+
+  /** Cuts one link's connections (the replica will reconnect through the tap). */
+  disconnect(link: number, reason = 'disconnected on request'): boolean {
+    const session = this.sessions.get(link);
+    session?.shutdown(reason);
+    return session !== undefined;
+  }
+
+  /** Stops listening, closes every link, and flushes and closes the trace. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.server.close();
+      const done = (): void => {
+        if (this.flushTimer) clearInterval(this.flushTimer);
+        this.trace?.close();
+        this.options.logger.info('tap stopped');
+        resolve();
+      };
+      if (this.sessions.size === 0) return done();
+      let remaining = this.sessions.size;
+      this.on('link-closed', () => {
+        if (--remaining === 0) done();
+      });
+      for (const session of this.sessions.values()) session.shutdown('tap shut down');
+    });
+    return this.closing;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const { record, recordSecrets, maxArgBytes, maxArgs, digests, clock } = this.options;
+    const session = new LinkSession(
+      this.nextLink++,
+      socket,
+      { master: this.master, clock, args: record !== 'meta', raw: record === 'full', recordSecrets, digests, scanner: { maxArgBytes, maxArgs } },
+      {
+        event: (event) => this.onEvent(event),
+        raw: (rawRecord: RawRecord) => this.trace?.append(rawRecord),
+        closed: (closed) => {
+          const info = closed.info();
+          this.sessions.delete(closed.id);
+          this.emit('link-closed', info);
+        },
+      },
+    );
+    this.sessions.set(session.id, session);
+  }
+
+  private onEvent(event: LinkEvent): void {
+    this.trace?.append(event);
+    logEvent(this.options.logger, event);
+    if (this.listenerCount('event') > 0) this.emit('event', event);
+  }
+}
+
+function listenOn(server: Server, address: HostPort): Promise<HostPort> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      const bound = server.address();
+      resolve(typeof bound === 'object' && bound !== null ? { host: bound.address, port: bound.port } : address);
+    });
+  });
+}
+
+/** Starts a tap. Library entry point: `const tap = await startTap({ master: '127.0.0.1:6379' })`. */
+export function startTap(options: TapOptions): Promise<Tap> {
+  return Tap.start(options);
+}

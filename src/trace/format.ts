@@ -1,0 +1,45 @@
+import type { Direction, LinkEvent, RecordLevel } from '../link/events.js';
+
+/** The first 8 bytes of every trace: "RTRACE", a zero byte, and the format version. */
+export const TRACE_FORMAT_VERSION = 1;
+export const TRACE_MAGIC = Buffer.from([0x52, 0x54, 0x52, 0x41, 0x43, 0x45, 0x00, TRACE_FORMAT_VERSION]);
+/** Each block: payload length (u32 LE), CRC-32 of the payload (u32 LE), payload. */
+export const BLOCK_HEADER_BYTES = 8;
+/** A block holds records until it passes this size (a single larger record gets a block of its own). */
+export const BLOCK_TARGET_BYTES = 64 * 1024;
+/** Readers refuse blocks announcing more than this, so a corrupt length cannot drive an allocation. */
+export const MAX_BLOCK_BYTES = 64 * 1024 * 1024;
+
+/** The first record of a trace. */
+export interface TraceHeader {
+  type: 'header';
+  format: 'repltap-trace';
+  version: number;
+  tool: string;
+  toolVersion: string;
+  /** Epoch ms when recording started. */
+  startedAt: number;
+  /** What recorded it: `proxy` (a tap between a replica and its master) or `capture` (acting as a replica). */
+  source: 'proxy' | 'capture';
+  master: string;
+  listen: string | null;
+  record: RecordLevel;
+  /** Longest argument prefix kept in `command` events, in bytes. */
+  maxArgBytes: number;
+  /** Most arguments kept per `command` event. */
+  maxArgs: number;
+  recordSecrets: boolean;
+}
+
+/** At `--record full`: the exact bytes of one chunk as they arrived. */
+export interface RawRecord {
+  type: 'raw';
+  t: number;
+  link: number;
+  dir: Direction;
+  /** Position of the chunk's first byte within its direction. */
+  pos: number;
+  data: Uint8Array;
+}
+
+export type TraceRecord = LinkEvent | RawRecord;

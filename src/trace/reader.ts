@@ -1,0 +1,159 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { Unpackr } from 'msgpackr';
+import { TraceFormatError } from './errors.js';
+import { BLOCK_HEADER_BYTES, MAX_BLOCK_BYTES, TRACE_FORMAT_VERSION, TRACE_MAGIC, type TraceHeader, type TraceRecord } from './format.js';
+
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+
+/** An open trace: its header, then its records, read block by block as they are iterated. */
+export interface TraceFile {
+  readonly path: string;
+  readonly header: TraceHeader;
+  /** Notes about a cut-off tail (a crash or kill -9 while recording): reading stopped cleanly there. */
+  readonly warnings: string[];
+  records(): Generator<TraceRecord, void, undefined>;
+  close(): void;
+}
+
+/** Opens a trace and reads its header; throws TraceFormatError when it is not a readable trace. */
+export function openTrace(path: string): TraceFile {
+  const fd = openFd(path);
+  try {
+    return new BlockReader(path, fd);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/** Reads a whole trace into memory: fine for tests and small traces. */
+export function readTraceRecords(path: string): { header: TraceHeader; records: TraceRecord[]; warnings: string[] } {
+  const trace = openTrace(path);
+  try {
+    const records = [...trace.records()];
+    return { header: trace.header, records, warnings: trace.warnings };
+  } finally {
+    trace.close();
+  }
+}
+
+function openFd(path: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new TraceFormatError(path, 0, code === 'ENOENT' ? 'no such file' : `cannot open (${code ?? String(error)})`);
+  }
+}
+
+class BlockReader implements TraceFile {
+  readonly header: TraceHeader;
+  readonly warnings: string[] = [];
+  private offset = 0;
+  private readonly size: number;
+  private fd: number | null;
+  /** Records of the first block after the header. */
+  private readonly firstRecords: TraceRecord[];
+
+  constructor(
+    readonly path: string,
+    fd: number,
+  ) {
+    this.fd = fd;
+    this.size = fstatSync(fd).size;
+    const magic = this.read(TRACE_MAGIC.length);
+    if (magic.length === 0) throw new TraceFormatError(path, 0, 'empty file: not a repltap trace');
+    if (magic.length < TRACE_MAGIC.length || !magic.subarray(0, 7).equals(TRACE_MAGIC.subarray(0, 7))) {
+      throw new TraceFormatError(path, 0, `not a repltap trace (it starts with ${JSON.stringify(magic.toString('latin1'))})`);
+    }
+    if (magic[7] !== TRACE_FORMAT_VERSION) {
+      throw new TraceFormatError(path, 7, `trace format version ${magic[7]}; this repltap reads version ${TRACE_FORMAT_VERSION}`);
+    }
+    const first = this.nextBlock();
+    if (first === null || first.length === 0) throw new TraceFormatError(path, TRACE_MAGIC.length, 'the header block is missing or cut off');
+    const header = first[0] as unknown as TraceHeader;
+    if (typeof header !== 'object' || header === null || header.type !== 'header') {
+      throw new TraceFormatError(path, TRACE_MAGIC.length, 'the first record is not a trace header');
+    }
+    this.header = header;
+    this.firstRecords = first.slice(1) as TraceRecord[];
+  }
+
+  *records(): Generator<TraceRecord, void, undefined> {
+    yield* this.firstRecords;
+    for (;;) {
+      const block = this.nextBlock();
+      if (block === null) return;
+      yield* block as TraceRecord[];
+    }
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  /** The next block's records; null at the end of the file or after a cut-off tail. */
+  private nextBlock(): unknown[] | null {
+    const at = this.offset;
+    if (at >= this.size) return null;
+    const head = this.read(BLOCK_HEADER_BYTES);
+    if (head.length < BLOCK_HEADER_BYTES) {
+      this.warnings.push(`the trace is cut off at byte ${at}: ${head.length} bytes of a block header, no records lost from complete blocks`);
+      return null;
+    }
+    const length = head.readUInt32LE(0);
+    const stored = head.readUInt32LE(4);
+    if (length === 0 || length > MAX_BLOCK_BYTES) {
+      throw new TraceFormatError(this.path, at, `block length ${length} is out of range (1 to ${MAX_BLOCK_BYTES}): the file is corrupt`);
+    }
+    const payload = this.read(length);
+    if (payload.length < length) {
+      const records = decodePrefix(payload);
+      this.warnings.push(
+        `the trace is cut off at byte ${this.size}, inside the block that starts at byte ${at} (${payload.length} of ${length} bytes): ` +
+          `read ${records.length} complete records from it; anything after them was never written`,
+      );
+      return records;
+    }
+    const computed = crc32(payload);
+    if (computed !== stored) {
+      throw new TraceFormatError(this.path, at, `block checksum mismatch (stored ${hex(stored)}, computed ${hex(computed)}): the file is corrupt`);
+    }
+    try {
+      return unpackr.unpackMultiple(payload) as unknown[];
+    } catch (error) {
+      throw new TraceFormatError(this.path, at, `block holds invalid msgpack (${(error as Error).message})`);
+    }
+  }
+
+  private read(length: number): Buffer {
+    const buffer = Buffer.allocUnsafe(Math.min(length, Math.max(0, this.size - this.offset)));
+    let done = 0;
+    while (done < buffer.length) {
+      const n = readSync(this.fd!, buffer, done, buffer.length - done, this.offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    this.offset += done;
+    return buffer.subarray(0, done);
+  }
+}
+
+/** The complete records at the start of a cut-off block. */
+function decodePrefix(payload: Buffer): unknown[] {
+  const records: unknown[] = [];
+  try {
+    unpackr.unpackMultiple(payload, (value: unknown) => {
+      records.push(value);
+    });
+  } catch {
+    // The last record is incomplete: the ones before it are intact.
+  }
+  return records;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
