@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { describeEvent } from '../../link/describe.js';
+import type { LinkEventType } from '../../link/events.js';
+import { LinkSummarizer } from '../../trace/link-summary.js';
+import { openTrace } from '../../trace/reader.js';
+import { UsageError } from '../../errors.js';
+import { toJsonLine } from '../json-line.js';
+import { writeOut } from '../output.js';
+import { renderHeader, renderLink } from '../render-timeline.js';
+import { parseInteger } from '../parse-options.js';
+
+interface InspectOptions {
+  json?: boolean;
+  events?: boolean;
+  link?: number;
+  type?: string[];
+  raw?: boolean;
+}
+
+/** Output is gathered into blocks this large before it is written. */
+const OUTPUT_BLOCK = 64 * 1024;
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('show what happened on each link of a trace: a timeline, every event, or JSON lines')
+    .argument('<trace>', 'trace file written by `repltap proxy --trace`')
+    .option('--json', 'one JSON object per event per line (binary values as {"base64": ...})')
+    .option('--events', 'list every event with its time, then the per-link timeline')
+    .option('--link <id>', 'only this link', (v) => parseInteger(v, '--link', 1))
+    .option('--type <types...>', 'with --json or --events: only these event types (e.g. psync fullresync ack)')
+    .option('--raw', 'with --json: also the raw byte records of a --record full trace (base64)')
+    .addHelpText('after', '\nExit status: 0 read completely (a cut-off tail is reported on stderr), 2 not a readable trace.')
+    .action(async (path: string, options: InspectOptions) => inspect(path, options));
+}
+
+async function inspect(path: string, options: InspectOptions): Promise<void> {
+  if (options.raw && !options.json) throw new UsageError('--raw goes with --json');
+  const types = options.type ? new Set<string>(options.type) : null;
+  const trace = openTrace(path);
+  const summarizer = new LinkSummarizer();
+  let out = '';
+  const flush = async (): Promise<void> => {
+    if (out.length > 0) await writeOut(out);
+    out = '';
+  };
+  try {
+    if (!options.json) out += renderHeader(path, trace.header);
+    let firstT: number | null = null;
+    for (const record of trace.records()) {
+      if (options.link !== undefined && record.link !== options.link) continue;
+      if (options.json) {
+        if (record.type === 'raw' ? !options.raw : types !== null && !types.has(record.type)) continue;
+        out += `${toJsonLine(record)}\n`;
+      } else {
+        summarizer.add(record);
+        if (options.events && record.type !== 'raw' && (types === null || types.has(record.type as LinkEventType))) {
+          firstT ??= record.t;
+          out += `+${((record.t - firstT) / 1000).toFixed(3).padStart(9)}s  link ${record.link}  ${describeEvent(record)}\n`;
+        }
+      }
+      if (out.length > OUTPUT_BLOCK) await flush();
+    }
+    if (!options.json) {
+      const links = summarizer.summaries();
+      if (options.events) out += '\n';
+      out += links.length === 0 ? 'no links in this trace\n' : links.map(renderLink).join('\n');
+    }
+  } finally {
+    await flush();
+    trace.close();
+    for (const warning of trace.warnings) process.stderr.write(`repltap: ${path}: ${warning}\n`);
+  }
+}

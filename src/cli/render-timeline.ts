@@ -1,0 +1,86 @@
+import { formatBytes } from '../link/describe.js';
+import type { TraceHeader } from '../trace/format.js';
+import type { LinkSummary, SyncAttempt } from '../trace/link-summary.js';
+
+function clock(t: number): string {
+  return new Date(t).toISOString().slice(11, 23);
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+function shortId(replid: string | null): string {
+  return replid && replid.length === 40 ? `${replid.slice(0, 8)}…` : (replid ?? '?');
+}
+
+function label(name: string): string {
+  return `  ${name.padEnd(12)} `;
+}
+
+const INDENT = ' '.repeat(15);
+
+export function renderHeader(path: string, header: TraceHeader): string {
+  const started = new Date(header.startedAt).toISOString().replace('T', ' ').slice(0, 19);
+  const listen = header.listen ? `, listening on ${header.listen}` : '';
+  return `trace ${path}: ${header.source} recorded by ${header.tool} ${header.toolVersion} from ${started} UTC, master ${header.master}${listen}, --record ${header.record}\n`;
+}
+
+function renderSync(attempt: SyncAttempt, index: number, openedAt: number): string[] {
+  const lines: string[] = [];
+  const request = attempt.request.replace(/[0-9a-f]{40}/, (id) => shortId(id));
+  const reply = attempt.reply ? attempt.reply.replace(/[0-9a-f]{40}/, (id) => shortId(id)) : '(no reply)';
+  const kind = { full: 'full resync', partial: 'partial resync', error: 'refused', none: 'no outcome before the link ended' }[attempt.outcome];
+  lines.push(`${label(`sync ${index + 1}`)}+${seconds(attempt.at - openedAt)}  ${request} → ${reply}: ${kind}`);
+  const rdb = attempt.rdb;
+  if (rdb) {
+    const framing = rdb.framing === 'eof' ? 'diskless ($EOF:)' : `disk-based ($${rdb.announced})`;
+    if (rdb.endedAt !== null && rdb.bytes !== null) {
+      const ms = rdb.endedAt - rdb.beganAt;
+      const rate = ms > 0 ? `, ${formatBytes((rdb.bytes / ms) * 1000)}/s` : '';
+      lines.push(`${INDENT}RDB ${framing}, ${formatBytes(rdb.bytes)}, RDB version ${rdb.rdbVersion ?? '?'}, ${seconds(ms)}${rate}`);
+    } else {
+      lines.push(`${INDENT}RDB ${framing}: did not complete`);
+    }
+  }
+  return lines;
+}
+
+/** The readable timeline of one link. */
+export function renderLink(s: LinkSummary): string {
+  const openedAt = s.openedAt ?? s.syncs[0]?.at ?? 0;
+  const lines: string[] = [];
+  const span = s.openedAt !== null && s.closedAt !== null ? `, ${clock(s.openedAt)} → ${clock(s.closedAt)} (${seconds(s.closedAt - s.openedAt)})` : s.openedAt !== null ? `, from ${clock(s.openedAt)} (still open when the trace ended)` : '';
+  lines.push(`link ${s.link}: replica ${s.replica ?? '?'} ⇄ master ${s.master ?? '?'}${span}`);
+  s.handshake.forEach((step, i) => lines.push(`${i === 0 ? label('handshake') : INDENT}${step}`));
+  s.syncs.forEach((attempt, i) => lines.push(...renderSync(attempt, i, openedAt)));
+  if (s.firstOffset !== null || s.commands > 0 || s.pings > 0) {
+    const top = [...s.commandsByName.entries()].sort((a, b) => b[1] - a[1]);
+    const names = top.slice(0, 8).map(([name, n]) => `${name} ${n}`).join(', ') + (top.length > 8 ? `, ${top.length - 8} more kinds` : '');
+    const range = `offsets ${s.firstOffset ?? '?'} → ${s.lastOffset ?? s.firstOffset ?? '?'}`;
+    lines.push(`${label('stream')}${range}: ${s.commands} commands${names ? ` (${names})` : ''}`);
+    lines.push(`${INDENT}${s.transactions} MULTI/EXEC blocks, ${s.pings} pings, ${s.getacks} GETACKs`);
+  }
+  if (s.acks.count > 0) {
+    const lag = s.acks.lagBytes ? `; lag max ${formatBytes(s.acks.lagBytes.max)}, p99 ${formatBytes(s.acks.lagBytes.p99)}` : '';
+    const delay = s.acks.lagMs ? `; ack delay max ${seconds(s.acks.lagMs.max)}, p99 ${seconds(s.acks.lagMs.p99)}` : '';
+    lines.push(`${label('acks')}${s.acks.count}, last ${s.acks.lastOffset} at +${seconds((s.acks.lastAt ?? openedAt) - openedAt)}${lag}${delay}`);
+  }
+  if (s.keepalives.m2r + s.keepalives.r2m > 0) {
+    lines.push(`${label('keep-alives')}${s.keepalives.m2r} from the master, ${s.keepalives.r2m} from the replica`);
+  }
+  if (s.faults > 0) lines.push(`${label('faults')}${s.faults} acted on this link`);
+  if (s.errors.length === 0) {
+    lines.push(`${label('decoding')}no errors`);
+  } else {
+    for (const [i, e] of s.errors.entries()) {
+      const dir = e.dir === 'm2r' ? 'master → replica' : 'replica → master';
+      lines.push(`${i === 0 ? label('decoding') : INDENT}error ${dir} at byte ${e.at}: ${e.message}; the rest of that direction was forwarded undecoded`);
+    }
+  }
+  if (s.closedAt !== null) {
+    const bytes = s.bytes ? `; ${formatBytes(s.bytes.m2r)} master → replica, ${formatBytes(s.bytes.r2m)} replica → master` : '';
+    lines.push(`${label('closed')}+${seconds(s.closedAt - openedAt)}: ${s.closeReason} (phase ${s.closePhase})${bytes}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

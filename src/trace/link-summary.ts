@@ -1,0 +1,272 @@
+import type { DecodeErrorEvent, LinkEvent } from '../link/events.js';
+import type { TraceRecord } from './format.js';
+
+/** One PSYNC or SYNC and what came of it. */
+export interface SyncAttempt {
+  at: number;
+  request: string;
+  /** `full`: +FULLRESYNC or a bare RDB after SYNC; `partial`: +CONTINUE; `error`: an error reply; `none`: the link ended first. */
+  outcome: 'full' | 'partial' | 'error' | 'none';
+  reply: string | null;
+  replid: string | null;
+  /** Offset the stream resumes from. */
+  offset: number | null;
+  rdb: RdbTransfer | null;
+}
+
+export interface RdbTransfer {
+  framing: 'length' | 'eof';
+  announced: number | null;
+  bytes: number | null;
+  rdbVersion: number | null;
+  beganAt: number;
+  endedAt: number | null;
+}
+
+export interface AckStats {
+  count: number;
+  lastOffset: number | null;
+  lastAt: number | null;
+  /** Bytes the master was ahead at each ACK. */
+  lagBytes: { max: number; p50: number; p99: number } | null;
+  /** How long ago the master had sent the acknowledged byte, at each ACK. */
+  lagMs: { max: number; p50: number; p99: number } | null;
+}
+
+export interface LinkSummary {
+  link: number;
+  replica: string | null;
+  master: string | null;
+  openedAt: number | null;
+  closedAt: number | null;
+  closeReason: string | null;
+  closePhase: string | null;
+  bytes: { m2r: number; r2m: number } | null;
+  /** Handshake commands with their replies, in order (`PING → +PONG`). */
+  handshake: string[];
+  syncs: SyncAttempt[];
+  commands: number;
+  commandsByName: Map<string, number>;
+  transactions: number;
+  pings: number;
+  getacks: number;
+  firstOffset: number | null;
+  lastOffset: number | null;
+  keepalives: { m2r: number; r2m: number };
+  acks: AckStats;
+  errors: DecodeErrorEvent[];
+  faults: number;
+}
+
+interface Work {
+  summary: LinkSummary;
+  pendingCommands: string[];
+  lagBytes: number[];
+  lagMs: number[];
+  /** (offset, time) of recent stream frames, to date each ACK; trimmed below the last ACK. */
+  sent: { offset: number; t: number }[];
+  sentHead: number;
+}
+
+/** Builds a per-link summary by streaming over a trace's records once. */
+export class LinkSummarizer {
+  private readonly links = new Map<number, Work>();
+
+  add(record: TraceRecord): void {
+    if (record.type === 'raw') return;
+    this.event(record);
+  }
+
+  event(event: LinkEvent): void {
+    const work = this.work(event.link);
+    const s = work.summary;
+    switch (event.type) {
+      case 'link-open':
+        s.replica = event.replica;
+        s.master = event.master;
+        s.openedAt = event.t;
+        break;
+      case 'handshake':
+        if (event.dir === 'r2m') {
+          work.pendingCommands.push(event.command);
+        } else {
+          const command = work.pendingCommands.shift();
+          const attempt = s.syncs.at(-1);
+          if (command === undefined && attempt !== undefined && attempt.reply === null) {
+            // The answer to PSYNC/SYNC itself: an error, or Valkey's +DUALCHANNELSYNC.
+            this.syncReply(work, event.reply, event.reply.startsWith('-') ? 'error' : 'full');
+          } else {
+            s.handshake.push(`${command ?? '(unsolicited)'} → ${event.reply}`);
+          }
+        }
+        break;
+      case 'psync':
+      case 'sync':
+        // The PSYNC's own handshake line waits for the sync reply, which is shown with the attempt.
+        work.pendingCommands.pop();
+        s.syncs.push({
+          at: event.t,
+          request: event.type === 'psync' ? `PSYNC ${event.replid} ${event.offset}` : 'SYNC',
+          outcome: 'none',
+          reply: null,
+          replid: null,
+          offset: null,
+          rdb: null,
+        });
+        break;
+      case 'fullresync':
+        this.syncReply(work, `+FULLRESYNC ${event.replid} ${event.offset}`, 'full', event.replid, event.offset);
+        break;
+      case 'continue':
+        this.syncReply(work, `+CONTINUE${event.replid ? ` ${event.replid}` : ''}`, 'partial', event.replid, event.offset);
+        this.streamAt(s, event.offset);
+        break;
+      case 'endoff':
+        this.syncReply(work, `$ENDOFF:${event.offset} ${event.replid}`, 'full', event.replid, event.offset);
+        break;
+      case 'rdb-begin': {
+        let attempt = s.syncs.at(-1);
+        if (attempt === undefined || attempt.rdb !== null) {
+          attempt = { at: event.t, request: '(none seen)', outcome: 'full', reply: null, replid: null, offset: null, rdb: null };
+          s.syncs.push(attempt);
+        }
+        if (attempt.outcome === 'none') attempt.outcome = 'full';
+        attempt.rdb = { framing: event.framing, announced: event.length, bytes: null, rdbVersion: null, beganAt: event.t, endedAt: null };
+        break;
+      }
+      case 'rdb-end': {
+        const rdb = s.syncs.at(-1)?.rdb;
+        if (rdb) {
+          rdb.bytes = event.bytes;
+          rdb.rdbVersion = event.rdbVersion;
+          rdb.endedAt = event.t;
+        }
+        this.streamAt(s, s.syncs.at(-1)?.offset ?? null);
+        break;
+      }
+      case 'command':
+        s.commands++;
+        s.commandsByName.set(event.name, (s.commandsByName.get(event.name) ?? 0) + 1);
+        if (event.name === 'multi') s.transactions++;
+        this.sentFrame(work, event.offset, event.t);
+        break;
+      case 'ping':
+        s.pings++;
+        this.sentFrame(work, event.offset, event.t);
+        break;
+      case 'getack':
+        s.getacks++;
+        this.sentFrame(work, event.offset, event.t);
+        break;
+      case 'ack':
+        this.ack(work, event.offset, event.lag, event.t);
+        break;
+      case 'keepalive':
+        s.keepalives[event.dir]++;
+        break;
+      case 'decode-error':
+        s.errors.push(event);
+        break;
+      case 'link-close':
+        s.closedAt = event.t;
+        s.closeReason = event.reason;
+        s.closePhase = event.phase;
+        s.bytes = event.bytes;
+        break;
+    }
+  }
+
+  /** Counts a fault that acted on a link (recorded by the fault engine). */
+  fault(link: number): void {
+    this.work(link).summary.faults++;
+  }
+
+  summaries(): LinkSummary[] {
+    return [...this.links.values()].map((w) => {
+      for (const command of w.pendingCommands.splice(0)) w.summary.handshake.push(`${command} → (no reply)`);
+      w.summary.acks.lagBytes = stats(w.lagBytes);
+      w.summary.acks.lagMs = stats(w.lagMs);
+      return w.summary;
+    });
+  }
+
+  private work(link: number): Work {
+    let work = this.links.get(link);
+    if (work === undefined) {
+      work = {
+        summary: {
+          link,
+          replica: null,
+          master: null,
+          openedAt: null,
+          closedAt: null,
+          closeReason: null,
+          closePhase: null,
+          bytes: null,
+          handshake: [],
+          syncs: [],
+          commands: 0,
+          commandsByName: new Map(),
+          transactions: 0,
+          pings: 0,
+          getacks: 0,
+          firstOffset: null,
+          lastOffset: null,
+          keepalives: { m2r: 0, r2m: 0 },
+          acks: { count: 0, lastOffset: null, lastAt: null, lagBytes: null, lagMs: null },
+          errors: [],
+          faults: 0,
+        },
+        pendingCommands: [],
+        lagBytes: [],
+        lagMs: [],
+        sent: [],
+        sentHead: 0,
+      };
+      this.links.set(link, work);
+    }
+    return work;
+  }
+
+  private syncReply(work: Work, reply: string, outcome: SyncAttempt['outcome'], replid: string | null = null, offset: number | null = null): void {
+    const attempt = work.summary.syncs.at(-1);
+    if (attempt === undefined || attempt.reply !== null) return;
+    attempt.reply = reply;
+    attempt.outcome = outcome;
+    attempt.replid = replid;
+    attempt.offset = offset;
+  }
+
+  private streamAt(s: LinkSummary, offset: number | null): void {
+    if (offset !== null && s.firstOffset === null) s.firstOffset = offset;
+  }
+
+  private sentFrame(work: Work, offset: number, t: number): void {
+    work.summary.lastOffset = offset;
+    work.sent.push({ offset, t });
+  }
+
+  private ack(work: Work, offset: number, lag: number | null, t: number): void {
+    const acks = work.summary.acks;
+    acks.count++;
+    acks.lastOffset = offset;
+    acks.lastAt = t;
+    if (lag !== null) work.lagBytes.push(lag);
+    // Drop frames the replica had already acknowledged; the first one left reaching `offset` dates it.
+    const sent = work.sent;
+    while (work.sentHead < sent.length && sent[work.sentHead]!.offset < offset) work.sentHead++;
+    const frame = sent[work.sentHead];
+    if (frame !== undefined && frame.offset === offset) work.lagMs.push(t - frame.t);
+    if (work.sentHead > 4096) {
+      work.sent = sent.slice(work.sentHead);
+      work.sentHead = 0;
+    }
+  }
+}
+
+function stats(values: number[]): { max: number; p50: number; p99: number } | null {
+  if (values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { max: sorted[sorted.length - 1]!, p50: at(0.5), p99: at(0.99) };
+}
