@@ -25,6 +25,8 @@ export class MasterSideDecoder {
   /** Bytes of this direction consumed before the current chunk. */
   private pos = 0;
   private readonly lines = new LineReader();
+  /** Direction position of the first byte of the reply line being read. */
+  private lineStart = 0;
   private meter: RdbPayloadMeter | null = null;
   private headerChecked = false;
   private rdbRemaining = 0;
@@ -70,6 +72,7 @@ export class MasterSideDecoder {
     while (i < n && this.mode !== M_OPAQUE) {
       switch (this.mode) {
         case M_REPLIES: {
+          if (this.lines.pending === 0) this.lineStart = this.pos + i;
           const end = this.lines.read(chunk, i, n, this.pos + i);
           if (end instanceof DecodeError) {
             this.fail(end);
@@ -117,7 +120,7 @@ export class MasterSideDecoder {
     if (text.startsWith('+FULLRESYNC')) {
       const [, replid = '', offsetText = ''] = text.split(' ');
       const offset = parseInteger(Buffer.from(offsetText, 'latin1'));
-      if (offset === null) return this.fail(new DecodeError(pos - line.length, `+FULLRESYNC without a valid offset: ${JSON.stringify(text)}`));
+      if (offset === null) return this.fail(new DecodeError(this.lineStart, `+FULLRESYNC without a valid offset: ${JSON.stringify(text)}`));
       this.snapshotOffset = offset;
       this.state.replid = replid;
       out.push({ type: 'fullresync', t, link, pos, replid, offset });
@@ -131,17 +134,17 @@ export class MasterSideDecoder {
     } else if (text.startsWith('$EOF:')) {
       const mark = line.subarray(5);
       if (mark.length !== EOF_MARK_BYTES) {
-        return this.fail(new DecodeError(pos - line.length, `$EOF: mark of ${mark.length} bytes, expected ${EOF_MARK_BYTES}`));
+        return this.fail(new DecodeError(this.lineStart, `$EOF: mark of ${mark.length} bytes, expected ${EOF_MARK_BYTES}`));
       }
       out.push({ type: 'rdb-begin', t, link, pos, framing: 'eof', length: null });
       this.beginRdb(M_RDB_EOF);
       this.eof = new EofMarkFinder(Buffer.from(mark));
     } else if (text.startsWith('$ENDOFF:')) {
-      this.endOffset(text, pos, line.length);
+      this.endOffset(text, pos);
     } else if (text.startsWith('$')) {
       const length = parseInteger(line.subarray(1));
       if (length === null || length < 0) {
-        return this.fail(new DecodeError(pos - line.length, `invalid RDB length line ${JSON.stringify(text)}`));
+        return this.fail(new DecodeError(this.lineStart, `invalid RDB length line ${JSON.stringify(text)}`));
       }
       out.push({ type: 'rdb-begin', t, link, pos, framing: 'length', length });
       this.beginRdb(M_RDB_LENGTH);
@@ -150,17 +153,17 @@ export class MasterSideDecoder {
     } else if (text.startsWith('+') || text.startsWith('-')) {
       out.push({ type: 'handshake', t, link, pos, dir: 'm2r', reply: text });
     } else {
-      this.fail(new DecodeError(pos - line.length - 1, `unexpected line from the master: ${printable(line.subarray(0, 64))}`));
+      this.fail(new DecodeError(this.lineStart, `unexpected line from the master: ${printable(line.subarray(0, 64))}`));
     }
   }
 
-  private endOffset(text: string, pos: number, lineLength: number): void {
+  private endOffset(text: string, pos: number): void {
     // Valkey dual-channel: `$ENDOFF:<offset> <replid> <dbid> <client-id>` plays +FULLRESYNC's part.
     const [offsetText = '', replid = '', dbText = '', clientId = ''] = text.slice('$ENDOFF:'.length).split(' ');
     const offset = parseInteger(Buffer.from(offsetText, 'latin1'));
     const dbid = parseInteger(Buffer.from(dbText, 'latin1'));
     if (offset === null || dbid === null) {
-      return this.fail(new DecodeError(pos - lineLength, `malformed $ENDOFF line ${JSON.stringify(text)}`));
+      return this.fail(new DecodeError(this.lineStart, `malformed $ENDOFF line ${JSON.stringify(text)}`));
     }
     this.snapshotOffset = offset;
     this.state.replid = replid;

@@ -106,6 +106,7 @@ export class RedisServer {
       const client = await waitFor(`redis-server on port ${port}`, 10_000, async () => {
         if (exited) throw new Error(`redis-server ${exited}: ${stderr.trim() || tail(join(dir, 'redis.log'))}`);
         const c = await RedisClient.connect(port);
+        if (config.requirepass) await c.call('AUTH', String(config.requirepass));
         await c.call('PING');
         return c;
       });

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Unpackr } from 'msgpackr';
 import { TraceFormatError } from './errors.js';
+import { msgpackValueEnd } from './msgpack-extent.js';
 import { BLOCK_HEADER_BYTES, MAX_BLOCK_BYTES, TRACE_FORMAT_VERSION, TRACE_MAGIC, type TraceHeader, type TraceRecord } from './format.js';
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
@@ -141,17 +142,19 @@ class BlockReader implements TraceFile {
   }
 }
 
-/** The complete records at the start of a cut-off block. */
+/**
+ * The complete records at the start of a cut-off block. Found structurally, one at a time: msgpackr's
+ * native string extractor reads ahead through the whole buffer and would refuse them all.
+ */
 function decodePrefix(payload: Buffer): unknown[] {
   const records: unknown[] = [];
-  try {
-    unpackr.unpackMultiple(payload, (value: unknown) => {
-      records.push(value);
-    });
-  } catch {
-    // The last record is incomplete: the ones before it are intact.
+  let pos = 0;
+  for (;;) {
+    const end = msgpackValueEnd(payload, pos);
+    if (end === -1) return records;
+    records.push(unpackr.unpack(payload.subarray(pos, end)));
+    pos = end;
   }
-  return records;
 }
 
 function hex(n: number): string {

@@ -1,0 +1,44 @@
+import { LinkDecoder } from '../../src/link/link-decoder.js';
+import type { Direction, LinkEvent } from '../../src/link/events.js';
+
+export interface Chunk {
+  dir: Direction;
+  data: Buffer;
+}
+
+/** Feeds chunks in order through a fresh decoder (time 0) and returns all events. */
+export function decodeChunks(chunks: Chunk[], options: { args?: boolean; recordSecrets?: boolean } = {}): LinkEvent[] {
+  const decoder = new LinkDecoder({ link: 1, args: options.args ?? true, recordSecrets: options.recordSecrets ?? false });
+  return chunks.flatMap((c) => decoder.feed(c.dir, c.data, 0));
+}
+
+/** Splits each chunk at the given cut points (taken modulo its length), keeping the arrival order. */
+export function resplit(chunks: Chunk[], cuts: number[]): Chunk[] {
+  const out: Chunk[] = [];
+  let k = 0;
+  for (const { dir, data } of chunks) {
+    const points = new Set<number>();
+    for (let n = 0; n < 3 && k < cuts.length; n++, k++) points.add(cuts[k]! % Math.max(1, data.length));
+    let from = 0;
+    for (const p of [...points].sort((a, b) => a - b)) {
+      if (p > from) out.push({ dir, data: data.subarray(from, p) });
+      from = Math.max(from, p);
+    }
+    out.push({ dir, data: data.subarray(from) });
+  }
+  return out;
+}
+
+/** Every chunk cut into single bytes. */
+export function bytewise(chunks: Chunk[]): Chunk[] {
+  return chunks.flatMap(({ dir, data }) => Array.from(data, (_, i) => ({ dir, data: data.subarray(i, i + 1) })));
+}
+
+/** Builds chunks from text, for hand-made cases. */
+export function r2m(text: string | Buffer): Chunk {
+  return { dir: 'r2m', data: Buffer.isBuffer(text) ? text : Buffer.from(text, 'latin1') };
+}
+
+export function m2r(text: string | Buffer): Chunk {
+  return { dir: 'm2r', data: Buffer.isBuffer(text) ? text : Buffer.from(text, 'latin1') };
+}

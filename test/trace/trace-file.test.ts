@@ -1,0 +1,133 @@
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LinkEvent } from '../../src/link/events.js';
+import { TraceFormatError } from '../../src/trace/errors.js';
+import { TRACE_MAGIC, type TraceHeader } from '../../src/trace/format.js';
+import { openTrace, readTraceRecords } from '../../src/trace/reader.js';
+import { TraceWriter } from '../../src/trace/writer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'repltap-trace-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const header: TraceHeader = {
+  type: 'header',
+  format: 'repltap-trace',
+  version: 1,
+  tool: 'repltap',
+  toolVersion: '0.0.0-test',
+  startedAt: 1_700_000_000_000,
+  source: 'proxy',
+  master: '127.0.0.1:6379',
+  listen: '127.0.0.1:7000',
+  record: 'full',
+  maxArgBytes: 256,
+  maxArgs: 64,
+  recordSecrets: false,
+};
+
+function commands(n: number): LinkEvent[] {
+  return Array.from({ length: n }, (_, i) => ({
+    type: 'command',
+    t: 1_700_000_000_000 + i,
+    link: 1 + (i % 3),
+    pos: i * 40,
+    offset: 1000 + i * 40,
+    size: 40,
+    name: 'set',
+    argc: 3,
+    args: [Buffer.from(`key:${i}`), Buffer.from([0, 255, i & 255])],
+    db: i % 16,
+  }));
+}
+
+function write(name: string, events: LinkEvent[], raw = 0): string {
+  const path = join(dir, name);
+  const writer = new TraceWriter(path, header);
+  for (const e of events) writer.append(e);
+  for (let i = 0; i < raw; i++) writer.append({ type: 'raw', t: 0, link: 1, dir: 'm2r', pos: i * 200_000, data: Buffer.alloc(200_000, i) });
+  writer.close();
+  return path;
+}
+
+describe('trace files', () => {
+  it('read back exactly what was written, binary arguments included, across many blocks', () => {
+    const events = commands(20_000);
+    const path = write('roundtrip.rtrace', events, 2);
+    const { header: h, records, warnings } = readTraceRecords(path);
+    expect(h).toEqual(header);
+    expect(warnings).toEqual([]);
+    expect(records.slice(0, events.length)).toEqual(events);
+    const raws = records.slice(events.length);
+    expect(raws.map((r) => (r.type === 'raw' ? [r.pos, r.data.length, r.data[0]] : null))).toEqual([
+      [0, 200_000, 0],
+      [200_000, 200_000, 1],
+    ]);
+  });
+
+  it('read up to the last complete record when cut off anywhere in the last block', () => {
+    const path = write('cut-source.rtrace', commands(50));
+    const full = readFileSync(path);
+    const all = readTraceRecords(path).records;
+    const cutPath = join(dir, 'cut.rtrace');
+    // The header block ends where the second block starts; cut at every byte after it.
+    const headerEnd = TRACE_MAGIC.length + 8 + full.readUInt32LE(TRACE_MAGIC.length);
+    let previous = -1;
+    for (let size = headerEnd; size < full.length; size++) {
+      writeFileSync(cutPath, full.subarray(0, size));
+      const { records, warnings } = readTraceRecords(cutPath);
+      expect(records).toEqual(all.slice(0, records.length));
+      expect(records.length).toBeGreaterThanOrEqual(previous);
+      previous = records.length;
+      if (size > headerEnd) expect(warnings.join()).toContain('cut off');
+    }
+    expect(previous).toBe(all.length - 1);
+  });
+
+  it('name the block and the byte when a block is corrupt', () => {
+    const path = write('corrupt.rtrace', commands(3000));
+    const bytes = readFileSync(path);
+    const at = bytes.length - 100;
+    bytes[at] = bytes[at]! ^ 0xff;
+    writeFileSync(path, bytes);
+    const trace = openTrace(path);
+    let read = 0;
+    expect(() => {
+      for (const _ of trace.records()) read++;
+    }).toThrow(/at byte \d+: block checksum mismatch/);
+    expect(read).toBeGreaterThan(0);
+    trace.close();
+  });
+
+  it('refuse a block length that would drive a huge allocation', () => {
+    const path = write('huge.rtrace', commands(10));
+    const bytes = readFileSync(path);
+    const second = TRACE_MAGIC.length + 8 + bytes.readUInt32LE(TRACE_MAGIC.length);
+    bytes.writeUInt32LE(0xfffffff0, second);
+    writeFileSync(path, bytes);
+    expect(() => readTraceRecords(path)).toThrow(`at byte ${second}: block length 4294967280 is out of range`);
+  });
+
+  it.each([
+    ['an empty file', Buffer.alloc(0), 'empty file'],
+    ['another format', Buffer.from('{"json": true}\n'), 'not a repltap trace'],
+    ['a newer format version', Buffer.from([...TRACE_MAGIC.subarray(0, 7), 9]), 'trace format version 9'],
+    ['a bare magic', TRACE_MAGIC, 'header block is missing'],
+  ])('refuse %s with a precise message', (name, bytes, message) => {
+    const path = join(dir, `${name}.rtrace`);
+    writeFileSync(path, bytes);
+    expect(() => openTrace(path)).toThrow(TraceFormatError);
+    expect(() => openTrace(path)).toThrow(message);
+  });
+
+  it('say so when the file does not exist', () => {
+    expect(() => openTrace(join(dir, 'missing.rtrace'))).toThrow('no such file');
+  });
+
+  it('keep records written before a truncation to zero blocks', () => {
+    const path = write('header-only.rtrace', []);
+    truncateSync(path, readFileSync(path).length);
+    expect(readTraceRecords(path).records).toEqual([]);
+  });
+});
