@@ -54,7 +54,13 @@ export class LinkDecoder {
     return out;
   }
 
-  close(t: number, reason: string): LinkCloseEvent {
-    return { type: 'link-close', t, link: this.link, reason, phase: this.state.phase, bytes: { ...this.state.bytes } };
+  /** The link ended: anything left incomplete in either direction, then the link-close event. */
+  close(t: number, reason: string): LinkEvent[] {
+    const out: LinkEvent[] = [];
+    if (!this.master.opaque) this.master.end(t, out);
+    this.replica.end(t, out);
+    const closing: LinkCloseEvent = { type: 'link-close', t, link: this.link, reason, phase: this.state.phase, bytes: { ...this.state.bytes } };
+    out.push(closing);
+    return out;
   }
 }

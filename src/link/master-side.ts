@@ -64,6 +64,34 @@ export class MasterSideDecoder {
     return this.mode === M_RDB_LENGTH ? this.rdbRemaining : null;
   }
 
+  /**
+   * When the connection ends: what was left incomplete (a reply line, the RDB payload, a command
+   * frame), as a decode-error at the last byte, or nothing when it ended on a boundary.
+   */
+  end(t: number, out: LinkEvent[]): void {
+    let message: string | null = null;
+    switch (this.mode) {
+      case M_REPLIES:
+        if (this.lines.pending > 0) message = `the connection ended inside a reply line (${this.lines.pending} bytes without a newline)`;
+        break;
+      case M_RDB_LENGTH: {
+        const meter = this.meter!;
+        const total = meter.bytes + this.rdbRemaining;
+        message = `the connection ended ${meter.bytes} bytes into an RDB payload of ${total} (${((meter.bytes / total) * 100).toFixed(1)}%)`;
+        break;
+      }
+      case M_RDB_EOF:
+        message = `the connection ended ${this.meter!.bytes + this.eof!.heldBack} bytes into a diskless RDB payload, before its end mark`;
+        break;
+      case M_STREAM: {
+        const partial = this.scanner!.partialFrameBytes;
+        if (partial > 0) message = `the connection ended ${partial} bytes into a command frame`;
+        break;
+      }
+    }
+    if (message !== null) out.push({ type: 'decode-error', t, link: this.opts.link, dir: 'm2r', at: this.state.bytes.m2r, message });
+  }
+
   feed(chunk: Buffer, t: number, out: LinkEvent[]): void {
     const n = chunk.length;
     this.t = t;

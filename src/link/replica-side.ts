@@ -30,6 +30,14 @@ export class ReplicaSideDecoder {
     return this.failed;
   }
 
+  /** When the connection ends: a decode-error if it ended inside a command frame. */
+  end(t: number, out: LinkEvent[]): void {
+    const partial = this.scanner.partialFrameBytes;
+    if (!this.failed && partial > 0) {
+      out.push({ type: 'decode-error', t, link: this.opts.link, dir: 'r2m', at: this.state.bytes.r2m, message: `the connection ended ${partial} bytes into a command frame` });
+    }
+  }
+
   feed(chunk: Buffer, t: number, out: LinkEvent[]): void {
     if (this.failed) return;
     this.t = t;

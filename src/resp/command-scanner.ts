@@ -107,6 +107,11 @@ export class CommandScanner {
     return this.state === S_START;
   }
 
+  /** Bytes of the frame in progress (0 between frames). */
+  get partialFrameBytes(): number {
+    return this.state === S_START ? 0 : this.pos - this.frameStart;
+  }
+
   /** Moves the position forward for bytes consumed by someone else (e.g. an RDB payload). */
   skip(bytes: number): void {
     this.pos += bytes;

@@ -143,7 +143,7 @@ export class LinkSession {
 
   private finish(): void {
     if (this.graceTimer) clearTimeout(this.graceTimer);
-    this.sink.event(this.decoder.close(this.opts.clock(), this.reason ?? 'closed'));
+    for (const event of this.decoder.close(this.opts.clock(), this.reason ?? 'closed')) this.sink.event(event);
     this.sink.closed(this);
   }
 }

@@ -202,4 +202,26 @@ describe('LinkDecoder on bad input', () => {
       expect(events.filter((e) => e.type === 'decode-error' && e.dir === 'r2m').length).toBeLessThanOrEqual(1);
     }
   });
+
+  it.each([
+    ['in the middle of a length-framed RDB', [m2r(`+FULLRESYNC ${REPLID} 0\r\n$200\r\n`), m2r(Buffer.concat([Buffer.from('REDIS0010'), Buffer.alloc(41)]))], 'm2r', 'the connection ended 50 bytes into an RDB payload of 200 (25.0%)'],
+    ['before the mark of a diskless RDB', [m2r(`+FULLRESYNC ${REPLID} 0\r\n$EOF:${MARK}\r\n`), m2r(Buffer.concat([RDB, Buffer.from(MARK.slice(0, 10))]))], 'm2r', `the connection ended ${RDB.length + 10} bytes into a diskless RDB payload, before its end mark`],
+    ['inside a command from the master', [r2m(encodeCommand(['PSYNC', REPLID, '1'])), m2r(`+CONTINUE ${REPLID}\r\n*3\r\n$3\r\nSET`)], 'm2r', 'the connection ended 11 bytes into a command frame'],
+    ['inside a command from the replica', [r2m('*3\r\n$8\r\nREPLCONF\r\n$3\r\nAC')], 'r2m', 'the connection ended 24 bytes into a command frame'],
+    ['inside a reply line', [m2r('+FULLRES')], 'm2r', 'the connection ended inside a reply line (8 bytes without a newline)'],
+  ])('a link closed %s reports what was cut short', (_name, chunks, dir, message) => {
+    const decoder = new LinkDecoder({ link: 1, args: true, recordSecrets: false });
+    for (const c of chunks as Chunk[]) decoder.feed(c.dir, c.data, 0);
+    const events = decoder.close(0, 'master closed the connection');
+    expect(events.map((e) => e.type)).toEqual(['decode-error', 'link-close']);
+    expect(events[0]).toMatchObject({ dir, at: decoder.state.bytes[dir as 'm2r' | 'r2m'], message });
+  });
+
+  it('a link closed on a frame boundary reports nothing but the close', () => {
+    const decoder = new LinkDecoder({ link: 1, args: true, recordSecrets: false });
+    decoder.feed('r2m', encodeCommand(['PING']), 0);
+    decoder.feed('m2r', Buffer.from('+PONG\r\n'), 0);
+    expect(decoder.close(5, 'replica closed the connection')).toEqual([{ type: 'link-close', t: 5, link: 1, reason: 'replica closed the connection', phase: 'handshake', bytes: { m2r: 7, r2m: 14 } }]);
+  });
 });
+

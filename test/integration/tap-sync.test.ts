@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../src/servers/wait.js';
+import { seedDataset, writeMixedWorkload } from '../../src/servers/workload.js';
+import { caughtUp, ofType, replicate, startCluster, startServer, useClusters } from '../support/cluster.js';
+
+useClusters();
+
+describe('a replica syncing from a real redis-server 7.0 through the tap', () => {
+  it.each([
+    ['yes', 'eof'],
+    ['no', 'length'],
+  ])('full sync with repl-diskless-sync %s: identical data, the master replid, %s framing', async (diskless, framing) => {
+    const c = await startCluster({ 'repl-diskless-sync': diskless });
+    await seedDataset(c.master.client, 200);
+    await replicate(c);
+    await caughtUp(c);
+    expect(await c.replica.digest()).toBe(await c.master.digest());
+    const info = await c.master.info();
+    expect(ofType(c.events, 'fullresync').map((e) => e.replid)).toEqual([info.master_replid]);
+    expect(ofType(c.events, 'rdb-begin').map((e) => e.framing)).toEqual([framing]);
+    expect(ofType(c.events, 'rdb-end')[0]!.rdbVersion).toBe(10);
+    expect(ofType(c.events, 'decode-error')).toEqual([]);
+  });
+
+  it("after thousands of mixed writes the last ACK equals master_repl_offset and every offset fits the master's count", async () => {
+    const c = await startCluster({ 'repl-diskless-sync': 'yes' });
+    await replicate(c);
+    await writeMixedWorkload(c.master.client, { commands: 5000, dbs: 6, seed: 11 });
+    // Expiring keys and a short-lived one that the master expires and propagates as DEL.
+    await c.master.client.call('SET', 'soon', 'x', 'PX', 20);
+    await waitFor('the expiry of "soon"', 5000, async () => (await c.master.client.call('EXISTS', 'soon')) === 0);
+    const offset = await caughtUp(c);
+    const acks = ofType(c.events, 'ack');
+    expect(acks.at(-1)!.offset).toBe(offset);
+    expect(Number((await c.replica.info()).master_repl_offset)).toBe(offset);
+    const stream = c.events.filter((e) => e.type === 'command' || e.type === 'ping' || e.type === 'getack') as { offset: number; size: number }[];
+    let at = ofType(c.events, 'fullresync')[0]!.offset;
+    for (const e of stream) {
+      expect(e.offset).toBe(at + e.size);
+      at = e.offset;
+    }
+    expect(at).toBe(offset);
+    const commands = ofType(c.events, 'command');
+    const names = new Set(commands.map((e) => e.name));
+    for (const name of ['select', 'multi', 'exec', 'set', 'xadd', 'hset', 'del']) expect(names, name).toContain(name);
+    expect(new Set(commands.map((e) => e.db))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+    expect(await c.replica.digest()).toBe(await c.master.digest());
+  });
+
+  it('a cut link resyncs partially through the tap: psync then continue, no second RDB', async () => {
+    const c = await startCluster({ 'repl-diskless-sync': 'yes' });
+    await seedDataset(c.master.client, 20);
+    await replicate(c);
+    await writeMixedWorkload(c.master.client, { commands: 500, seed: 1 });
+    const before = await caughtUp(c);
+    await c.replica.client.call('CLIENT', 'KILL', 'TYPE', 'master');
+    await writeMixedWorkload(c.master.client, { commands: 500, seed: 2 });
+    await waitFor('the second link', 30_000, () => ofType(c.events, 'continue').length === 1);
+    await caughtUp(c);
+    expect(ofType(c.events, 'psync').at(-1)).toMatchObject({ link: 2, replid: (await c.master.info()).master_replid, offset: before + 1 });
+    expect(ofType(c.events, 'continue')).toMatchObject([{ link: 2, offset: before }]);
+    expect(ofType(c.events, 'rdb-begin')).toHaveLength(1);
+    expect(ofType(c.events, 'link-close').map((e) => [e.link, e.reason])).toEqual([[1, 'replica closed the connection']]);
+    expect(await c.replica.digest()).toBe(await c.master.digest());
+  });
+
+  it('serves several replicas at once, each on its own link', async () => {
+    const c = await startCluster({ 'repl-diskless-sync': 'yes' });
+    const second = await startServer({ name: 'test-replica-2' });
+    await seedDataset(c.master.client, 20);
+    await replicate(c);
+    await second.client.call('REPLICAOF', c.tap.address.host, c.tap.address.port);
+    await waitFor('the second replica', 30_000, async () => (await second.info()).master_link_status === 'up');
+    await writeMixedWorkload(c.master.client, { commands: 300, seed: 5 });
+    const offset = Number((await c.master.info()).master_repl_offset);
+    await waitFor('both replicas to ACK', 30_000, () => c.tap.links().filter((l) => l.ackOffset === offset).length === 2);
+    expect(c.tap.links().map((l) => l.id)).toEqual([1, 2]);
+    expect(await second.digest()).toBe(await c.master.digest());
+    expect(await c.replica.digest()).toBe(await c.master.digest());
+  });
+
+  it('records why a link closed when the master cannot be reached', async () => {
+    const c = await startCluster({});
+    await c.master.stop();
+    await c.replica.client.call('REPLICAOF', c.tap.address.host, c.tap.address.port);
+    await waitFor('a link-close', 10_000, () => ofType(c.events, 'link-close').length > 0);
+    expect(ofType(c.events, 'link-close')[0]!.reason).toMatch(/^cannot connect to the master 127\.0\.0\.1:\d+: ECONNREFUSED$/);
+  });
+});

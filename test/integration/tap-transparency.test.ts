@@ -1,0 +1,95 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeCommand } from '../../src/servers/redis-client.js';
+import { waitFor } from '../../src/servers/wait.js';
+import { seededRandom, writeMixedWorkload } from '../../src/servers/workload.js';
+import { startTap, type Tap } from '../../src/tap/tap.js';
+import type { LinkEvent } from '../../src/link/events.js';
+import { caughtUp, ofType, replicate, startCluster, useClusters } from '../support/cluster.js';
+
+useClusters();
+
+describe('transparency', () => {
+  it('forwards every byte unchanged both ways over a >= 100 MB RDB and >= 100k propagated commands', async () => {
+    const c = await startCluster({ 'repl-diskless-sync': 'yes', rdbcompression: 'no' }, { digests: true, record: 'meta' });
+    await c.master.client.call('DEBUG', 'POPULATE', 105_000, 'big', 1000);
+    await replicate(c);
+    await writeMixedWorkload(c.master.client, { commands: 100_000, dbs: 4, seed: 3, batch: 1000 });
+    const offset = await caughtUp(c, 120_000);
+    const [link] = c.tap.links();
+    expect(link!.digests!.m2r.read).toBe(link!.digests!.m2r.written);
+    expect(link!.digests!.r2m.read).toBe(link!.digests!.r2m.written);
+    expect(ofType(c.events, 'rdb-end')[0]!.bytes).toBeGreaterThanOrEqual(100_000_000);
+    expect(ofType(c.events, 'command').length).toBeGreaterThanOrEqual(100_000);
+    expect(ofType(c.events, 'decode-error')).toEqual([]);
+    expect(Number((await c.replica.info()).master_repl_offset)).toBe(offset);
+    expect(await c.replica.digest()).toBe(await c.master.digest());
+  });
+});
+
+/** A byte source/sink standing in for a peer that sends garbage (not a Redis stand-in: it never speaks RESP). */
+interface RawPeer {
+  server: Server;
+  port: number;
+  received: Buffer[];
+  sockets: Socket[];
+}
+
+const peers: RawPeer[] = [];
+const taps: Tap[] = [];
+afterEach(async () => {
+  for (const tap of taps.splice(0)) await tap.close();
+  for (const peer of peers.splice(0)) {
+    for (const s of peer.sockets) s.destroy();
+    peer.server.close();
+  }
+});
+
+async function rawPeer(reply: Buffer): Promise<RawPeer> {
+  const peer: RawPeer = { server: createServer(), port: 0, received: [], sockets: [] };
+  peer.server.on('connection', (socket) => {
+    peer.sockets.push(socket);
+    socket.on('data', (d) => peer.received.push(d));
+    socket.write(reply);
+  });
+  await new Promise<void>((resolve) => peer.server.listen(0, '127.0.0.1', resolve));
+  peer.port = (peer.server.address() as { port: number }).port;
+  peers.push(peer);
+  return peer;
+}
+
+const random = seededRandom(99);
+const noise = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
+
+describe('garbage from either side', () => {
+  it.each([
+    ['random bytes', noise(5000), noise(5000)],
+    ['truncated frames', Buffer.from('*3\r\n$3\r\nSET\r\n$1'), Buffer.from('+FULLRESYNC abc')],
+    ['claimed huge lengths', Buffer.concat([Buffer.from('*1\r\n$99999999999\r\n'), noise(3000)]), Buffer.concat([Buffer.from('+FULLRESYNC x 0\r\n$99999999999\r\n'), noise(3000)])],
+    ['a handshake then garbage', Buffer.concat([encodeCommand(['PING']), noise(2000)]), Buffer.concat([Buffer.from('+PONG\r\n-ERR x\r\n\x00\x01garbage\r\n'), noise(2000)])],
+  ])('%s: forwarded unchanged, recorded as decode-error, the tap keeps serving', async (_name, fromReplica, fromMaster) => {
+    const master = await rawPeer(fromMaster);
+    const tap = await startTap({ master: `127.0.0.1:${master.port}` });
+    taps.push(tap);
+    const events: LinkEvent[] = [];
+    tap.on('event', (e) => events.push(e));
+    for (let round = 0; round < 2; round++) {
+      const replica = connect({ host: '127.0.0.1', port: tap.address.port });
+      const got: Buffer[] = [];
+      replica.on('data', (d) => got.push(d));
+      replica.write(fromReplica);
+      await waitFor('the garbage to cross the tap both ways', 10_000, () => Buffer.concat(got).length >= fromMaster.length && Buffer.concat(master.received).length >= fromReplica.length * (round + 1));
+      expect(Buffer.concat(got).equals(fromMaster)).toBe(true);
+      expect(Buffer.concat(master.received).subarray(fromReplica.length * round).equals(fromReplica)).toBe(true);
+      replica.destroy();
+      await waitFor('the link to close', 10_000, () => ofType(events, 'link-close').length === round + 1);
+    }
+    const errors = ofType(events, 'decode-error');
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) expect(e.at).toBeGreaterThanOrEqual(0);
+    expect(ofType(events, 'link-close').map((e) => e.bytes)).toEqual([
+      { m2r: fromMaster.length, r2m: fromReplica.length },
+      { m2r: fromMaster.length, r2m: fromReplica.length },
+    ]);
+  });
+});
