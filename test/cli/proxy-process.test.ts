@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/servers/redis-server.js';
+import { sleep, waitFor } from '../../src/servers/wait.js';
+import { writeMixedWorkload } from '../../src/servers/workload.js';
+import { readTraceRecords } from '../../src/trace/reader.js';
+import { collect, runCli, spawnCli } from '../support/cli.js';
+import { startServer, useClusters } from '../support/cluster.js';
+
+useClusters();
+const dir = mkdtempSync(join(tmpdir(), 'repltap-proxy-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function proxyWithReplica(trace: string): Promise<{ child: ReturnType<typeof spawnCli>; done: ReturnType<typeof collect>; offset: number }> {
+  const master = await startServer({ name: 'proxy-master', config: { 'repl-diskless-sync-delay': 0 } });
+  const replica = await startServer({ name: 'proxy-replica' });
+  const port = await freePort();
+  const child = spawnCli(['proxy', '--master', master.address, '--listen', `127.0.0.1:${port}`, '--trace', trace, '--log-level', 'info']);
+  const done = collect(child);
+  await replica.client.call('REPLICAOF', '127.0.0.1', port);
+  // The replica retries once a second until the proxy listens.
+  await waitFor('the replica to sync through the proxy', 30_000, async () => (await replica.info()).master_link_status === 'up');
+  await writeMixedWorkload(master.client, { commands: 300, seed: 9 });
+  const offset = Number((await master.info()).master_repl_offset);
+  await waitFor('the replica to catch up through the proxy', 30_000, async () => Number((await replica.info()).master_repl_offset) === offset);
+  return { child, done, offset };
+}
+
+describe('repltap proxy as a process', () => {
+  it('SIGTERM flushes the trace and exits 0; logs are JSON lines when stderr is not a terminal', async () => {
+    const trace = join(dir, 'term.rtrace');
+    const { child, done } = await proxyWithReplica(trace);
+    await sleep(1500); // one periodic ACK
+    child.kill('SIGTERM');
+    const { code, stderr } = await done;
+    expect(code).toBe(0);
+    const logs = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string });
+    expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['tap listening', 'stopping', 'tap stopped']));
+    const { records } = readTraceRecords(trace);
+    const close = records.find((r) => r.type === 'link-close');
+    expect(close).toMatchObject({ reason: 'tap shut down', phase: 'stream' });
+    expect(records.some((r) => r.type === 'fullresync')).toBe(true);
+  });
+
+  it('after kill -9 the trace reads up to its last complete record', async () => {
+    const trace = join(dir, 'kill9.rtrace');
+    const { child, done } = await proxyWithReplica(trace);
+    await sleep(500); // past the 200 ms flush interval
+    child.kill('SIGKILL');
+    await done;
+    const { records } = readTraceRecords(trace);
+    expect(records.some((r) => r.type === 'fullresync')).toBe(true);
+    expect(records.some((r) => r.type === 'command')).toBe(true);
+    const inspected = await runCli(['inspect', trace]);
+    expect(inspected.code).toBe(0);
+    expect(inspected.stdout).toContain('still open when the trace ended');
+  });
+
+  it('refuses a listen address in use (exit 2)', async () => {
+    const busy = await startServer({ name: 'busy' });
+    const { code, stderr } = await runCli(['proxy', '--master', '127.0.0.1:1', '--listen', busy.address]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`cannot listen on ${busy.address}: the address is in use`);
+  });
+});
+
+describe('repltap demo', () => {
+  it('runs master, replica and tap, cuts the link once, and shows a full then a partial resync', async () => {
+    const { code, stdout, stderr } = await runCli(['demo', '--commands', '500']);
+    expect(stderr).toContain('identical');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/link 1: .*\n(.*\n)*.*: full resync/);
+    expect(stdout).toMatch(/link 2: .*\n(.*\n)*.*\+CONTINUE \S+: partial resync/);
+  });
+
+  it('says what to do when redis-server is missing (exit 3)', async () => {
+    const { code, stderr } = await runCli(['demo', '--redis-server', '/nonexistent/redis-server']);
+    expect(code).toBe(3);
+    expect(stderr).toContain('/nonexistent/redis-server was not found. Install it (Debian: apt-get install redis-server)');
+  });
+});
