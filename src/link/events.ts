@@ -89,7 +89,10 @@ export interface RdbEndEvent extends EventBase, Positioned {
   rdbVersion: number | null;
 }
 
-/** Offset and size of an event of the propagated stream. */
+/**
+ * Offset and size of an event of the propagated stream. These carry no `pos`: within one stream the
+ * direction position and the replication offset differ by a constant (see `rdb-end` / `continue`).
+ */
 interface StreamPosition {
   /** Replication offset once this frame is applied (what the replica's next ACK would report). */
   offset: number;
@@ -97,7 +100,7 @@ interface StreamPosition {
   size: number;
 }
 
-export interface CommandEvent extends EventBase, Positioned, StreamPosition {
+export interface CommandEvent extends EventBase, StreamPosition {
   type: 'command';
   /** Command name, lowercased. */
   name: string;
@@ -113,11 +116,11 @@ export interface CommandEvent extends EventBase, Positioned, StreamPosition {
   tx?: true;
 }
 
-export interface PingEvent extends EventBase, Positioned, StreamPosition {
+export interface PingEvent extends EventBase, StreamPosition {
   type: 'ping';
 }
 
-export interface GetAckEvent extends EventBase, Positioned, StreamPosition {
+export interface GetAckEvent extends EventBase, StreamPosition {
   type: 'getack';
 }
 

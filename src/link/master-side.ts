@@ -3,7 +3,6 @@ import { CommandScanner, type CommandFrame } from '../resp/command-scanner.js';
 import { DecodeError } from '../resp/decode-error.js';
 import { LineReader } from '../resp/line-reader.js';
 import { printable } from '../resp/printable.js';
-import { commandName } from './command-name.js';
 import type { LinkDecoderOptions } from './decoder-options.js';
 import { EOF_MARK_BYTES, EofMarkFinder } from './eof-mark-finder.js';
 import type { CommandEvent, LinkEvent } from './events.js';
@@ -237,29 +236,28 @@ export class MasterSideDecoder {
     const { t, out } = this;
     const link = this.opts.link;
     const end = frame.start + frame.size;
-    const pos = this.streamStart + end;
     const offset = this.streamBase + end;
     const size = frame.size;
     this.state.masterOffset = offset;
     if (frame.argc === 0) {
-      out.push({ type: 'keepalive', t, link, dir: 'm2r', pos });
+      out.push({ type: 'keepalive', t, link, dir: 'm2r', pos: this.streamStart + end });
       return;
     }
     const args = frame.args;
-    const name = commandName(args[0]);
+    const name = frame.name!.lower;
     let tx = this.inTx;
     switch (name) {
       case 'ping':
-        out.push({ type: 'ping', t, link, pos, offset, size });
+        out.push({ type: 'ping', t, link, offset, size });
         return;
       case 'replconf':
-        if (equalsWord(args[1], 'getack')) {
-          out.push({ type: 'getack', t, link, pos, offset, size });
+        if (equalsWord(args[0], 'getack')) {
+          out.push({ type: 'getack', t, link, offset, size });
           return;
         }
         break;
       case 'select': {
-        const db = args[1] === undefined ? null : parseInteger(args[1]);
+        const db = args[0] === undefined ? null : parseInteger(args[0]);
         if (db !== null) this.db = db;
         break;
       }
@@ -270,10 +268,10 @@ export class MasterSideDecoder {
         this.inTx = false;
         break;
     }
-    const event: CommandEvent = { type: 'command', t, link, pos, offset, size, name, argc: frame.argc, db: this.db };
+    const event: CommandEvent = { type: 'command', t, link, offset, size, name, argc: frame.argc, db: this.db };
     if (this.opts.args) {
-      event.args = args.slice(1);
-      if (frame.cut !== null) event.cut = frame.cut.map((v, idx) => (idx % 2 === 0 ? v - 1 : v));
+      event.args = args;
+      if (frame.cut !== null) event.cut = frame.cut;
     }
     if (tx) event.tx = true;
     out.push(event);

@@ -1,7 +1,6 @@
 import { equalsWord, latin1, parseInteger } from '../resp/ascii.js';
 import { CommandScanner, type CommandFrame } from '../resp/command-scanner.js';
 import { printableCommand } from '../resp/printable.js';
-import { commandName } from './command-name.js';
 import type { LinkDecoderOptions } from './decoder-options.js';
 import type { AckEvent, LinkEvent } from './events.js';
 import type { LinkState } from './link-state.js';
@@ -58,25 +57,25 @@ export class ReplicaSideDecoder {
       return;
     }
     const args = frame.args;
-    const name = commandName(args[0]);
-    if (name === 'replconf' && equalsWord(args[1], 'ack')) {
-      const offset = args[2] === undefined ? null : parseInteger(args[2]);
+    const name = frame.name!.lower;
+    if (name === 'replconf' && equalsWord(args[0], 'ack')) {
+      const offset = args[1] === undefined ? null : parseInteger(args[1]);
       if (offset !== null) {
         const master = this.state.masterOffset;
         const event: AckEvent = { type: 'ack', t, link, pos, offset, lag: master === null ? null : master - offset };
-        const fack = equalsWord(args[3], 'fack') && args[4] !== undefined ? parseInteger(args[4]) : null;
+        const fack = equalsWord(args[2], 'fack') && args[3] !== undefined ? parseInteger(args[3]) : null;
         if (fack !== null) event.fack = fack;
         out.push(event);
         return;
       }
     }
     out.push({ type: 'handshake', t, link, pos, dir: 'r2m', command: this.commandText(name, frame) });
-    if (name === 'psync' && args.length >= 3) {
-      const offset = parseInteger(args[2]!);
+    if (name === 'psync' && args.length >= 2) {
+      const offset = parseInteger(args[1]!);
       if (offset !== null) {
         this.state.psyncOffset = offset;
         this.state.phase = 'sync-wait';
-        out.push({ type: 'psync', t, link, pos, replid: latin1(args[1]!), offset });
+        out.push({ type: 'psync', t, link, pos, replid: latin1(args[0]!), offset });
       }
     } else if (name === 'sync') {
       this.state.psyncOffset = null;
@@ -86,7 +85,7 @@ export class ReplicaSideDecoder {
   }
 
   private commandText(name: string, frame: CommandFrame): string {
-    let args = frame.args;
+    let args = [Buffer.from(frame.name!.spelling, 'latin1'), ...frame.args];
     if (name === 'auth' && !this.opts.recordSecrets) {
       // AUTH <password> or AUTH <user> <password>: the password is always last.
       args = [...args.slice(0, frame.argc - 1), REDACTED];

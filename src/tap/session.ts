@@ -23,7 +23,8 @@ export interface SessionOptions {
 
 /** Where a session sends what it observes. */
 export interface SessionSink {
-  event(event: LinkEvent): void;
+  /** Events decoded from one chunk (or one link milestone), in order. */
+  events(events: LinkEvent[]): void;
   raw(record: RawRecord): void;
   closed(session: LinkSession): void;
 }
@@ -57,7 +58,7 @@ export class LinkSession {
     replica.setNoDelay(true);
     this.master = connect({ host: opts.master.host, port: opts.master.port });
     this.master.setNoDelay(true);
-    this.sink.event(this.decoder.open(this.openedAt, this.replicaAddress, formatHostPort(opts.master)));
+    this.sink.events([this.decoder.open(this.openedAt, this.replicaAddress, formatHostPort(opts.master))]);
     this.master.once('connect', () => this.wire());
     this.watch(this.master, 'master');
     this.watch(replica, 'replica');
@@ -107,13 +108,15 @@ export class LinkSession {
       this.sink.raw({ type: 'raw', t, link: this.id, dir, pos: this.decoder.state.bytes[dir], data: chunk });
     }
     const events = this.decoder.feed(dir, chunk, t);
-    for (const event of events) {
-      if (event.type === 'ack') {
-        this.ackOffset = event.offset;
-        this.lastAckAt = t;
+    if (dir === 'r2m') {
+      for (const event of events) {
+        if (event.type === 'ack') {
+          this.ackOffset = event.offset;
+          this.lastAckAt = t;
+        }
       }
-      this.sink.event(event);
     }
+    if (events.length > 0) this.sink.events(events);
   }
 
   private watch(socket: Socket, side: 'master' | 'replica'): void {
@@ -143,7 +146,7 @@ export class LinkSession {
 
   private finish(): void {
     if (this.graceTimer) clearTimeout(this.graceTimer);
-    for (const event of this.decoder.close(this.opts.clock(), this.reason ?? 'closed')) this.sink.event(event);
+    this.sink.events(this.decoder.close(this.opts.clock(), this.reason ?? 'closed'));
     this.sink.closed(this);
   }
 }

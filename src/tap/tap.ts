@@ -8,7 +8,7 @@ import type { RawRecord } from '../trace/format.js';
 import { TraceWriter } from '../trace/writer.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { formatHostPort, parseHostPort, type HostPort } from './address.js';
-import { logEvent } from './event-log.js';
+import { EventLog } from './event-log.js';
 import type { LinkInfo } from './link-info.js';
 import { LinkSession } from './session.js';
 
@@ -48,6 +48,7 @@ export class Tap extends EventEmitter<TapEvents> {
   private nextLink = 1;
   private closing: Promise<void> | null = null;
   private readonly flushTimer: NodeJS.Timeout | null;
+  private readonly log: EventLog;
 
   private constructor(
     private readonly server: Server,
@@ -60,6 +61,7 @@ export class Tap extends EventEmitter<TapEvents> {
     },
   ) {
     super();
+    this.log = new EventLog(options.logger);
     server.on('connection', (socket) => this.accept(socket));
     this.flushTimer = trace ? setInterval(() => trace.flush(), TRACE_FLUSH_MS) : null;
     this.flushTimer?.unref();
@@ -143,7 +145,7 @@ export class Tap extends EventEmitter<TapEvents> {
       socket,
       { master: this.master, clock, args: record !== 'meta', raw: record === 'full', recordSecrets, digests, scanner: { maxArgBytes, maxArgs } },
       {
-        event: (event) => this.onEvent(event),
+        events: (events) => this.onEvents(events),
         raw: (rawRecord: RawRecord) => this.trace?.append(rawRecord),
         closed: (closed) => {
           const info = closed.info();
@@ -155,10 +157,13 @@ export class Tap extends EventEmitter<TapEvents> {
     this.sessions.set(session.id, session);
   }
 
-  private onEvent(event: LinkEvent): void {
-    this.trace?.append(event);
-    logEvent(this.options.logger, event);
-    if (this.listenerCount('event') > 0) this.emit('event', event);
+  private onEvents(events: LinkEvent[]): void {
+    const listening = this.listenerCount('event') > 0;
+    for (const event of events) {
+      this.trace?.append(event);
+      this.log.log(event);
+      if (listening) this.emit('event', event);
+    }
   }
 }
 

@@ -1,7 +1,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
-import { BLOCK_HEADER_BYTES, BLOCK_TARGET_BYTES, TRACE_MAGIC, type TraceHeader, type TraceRecord } from './format.js';
+import type { CommandEvent } from '../link/events.js';
+import { BLOCK_HEADER_BYTES, BLOCK_TARGET_BYTES, TRACE_MAGIC, type RawRecord, type TraceHeader, type TraceRecord } from './format.js';
+import { commandRecordBound, encodeCommandRecord, encodeRawRecordHead, RAW_HEAD_BOUND } from './record-encoder.js';
 
 /**
  * Appends records to a trace file in CRC-checked blocks. Writes are synchronous: a block goes to
@@ -32,6 +34,41 @@ export class TraceWriter {
   }
 
   append(record: TraceRecord | TraceHeader): void {
+    if (record.type === 'command') this.appendCommand(record);
+    else if (record.type === 'raw') this.appendRaw(record);
+    else this.appendPacked(record);
+  }
+
+  private appendCommand(event: CommandEvent): void {
+    const bound = commandRecordBound(event);
+    if (this.used + bound > this.block.length) {
+      this.flush();
+      if (BLOCK_HEADER_BYTES + bound > this.block.length) return this.appendPacked(event);
+    }
+    this.used = encodeCommandRecord(event, this.block, this.used);
+  }
+
+  private appendRaw(record: RawRecord): void {
+    const bound = RAW_HEAD_BOUND + record.data.length;
+    if (this.used + bound > this.block.length) this.flush();
+    if (this.used + bound <= this.block.length) {
+      const at = encodeRawRecordHead(record, this.block, this.used);
+      this.block.set(record.data, at);
+      this.used = at + record.data.length;
+      return;
+    }
+    // Larger than a block: a block of its own, written from the chunk itself without a copy.
+    const head = Buffer.allocUnsafe(RAW_HEAD_BOUND);
+    const headLength = encodeRawRecordHead(record, head, 0);
+    const blockHeader = Buffer.allocUnsafe(BLOCK_HEADER_BYTES);
+    blockHeader.writeUInt32LE(headLength + record.data.length, 0);
+    blockHeader.writeUInt32LE(crc32(record.data, crc32(head.subarray(0, headLength))), 4);
+    this.writeAll(blockHeader);
+    this.writeAll(head.subarray(0, headLength));
+    this.writeAll(record.data);
+  }
+
+  private appendPacked(record: TraceRecord | TraceHeader): void {
     const packed = this.packr.pack(record);
     if (this.used + packed.length > this.block.length) {
       this.flush();
@@ -69,7 +106,7 @@ export class TraceWriter {
     this.writeAll(payload);
   }
 
-  private writeAll(bytes: Buffer): void {
+  private writeAll(bytes: Uint8Array): void {
     if (this.fd === null) throw new Error(`trace ${this.path} is closed`);
     let done = 0;
     while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);

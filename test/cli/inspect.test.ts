@@ -97,7 +97,7 @@ describe('repltap inspect', () => {
 
   it('refuses a corrupt trace with where and what, exit 2, no stack trace', async () => {
     const bytes = readFileSync(tracePath);
-    bytes[bytes.length - 50] ^= 0x55;
+    bytes[bytes.length - 50] = bytes[bytes.length - 50]! ^ 0x55;
     const corrupt = join(dir, 'corrupt.rtrace');
     writeFileSync(corrupt, bytes);
     const { code, stderr } = await runCli(['inspect', corrupt]);

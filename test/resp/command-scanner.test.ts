@@ -14,7 +14,8 @@ function scan(bytes: Buffer, cuts: number[] = [], options = {}): Scanned {
   const scanner = new CommandScanner(options);
   const frames: Scanned['frames'] = [];
   const onFrame = (f: CommandFrame): void => {
-    frames.push({ kind: f.kind, start: f.start, size: f.size, argc: f.argc, args: f.args.map((a) => Buffer.from(a).toString('latin1')), cut: f.cut });
+    const args = f.args.map((a) => Buffer.from(a).toString('latin1'));
+    frames.push({ kind: f.kind, start: f.start, size: f.size, argc: f.argc, args: f.name === null ? args : [f.name.spelling, ...args], cut: f.cut });
   };
   let from = 0;
   for (const cut of [...cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b), bytes.length]) {
@@ -60,7 +61,7 @@ describe('CommandScanner', () => {
     const long = 'v'.repeat(1000);
     const { frames } = scan(encodeCommand(['SET', 'k', long]), [30, 500], { maxArgBytes: 64 });
     expect(frames[0]!.args[2]).toBe('v'.repeat(64));
-    expect(frames[0]!.cut).toEqual([2, 1000]);
+    expect(frames[0]!.cut).toEqual([1, 1000]);
     expect(frames[0]!.size).toBe(encodeCommand(['SET', 'k', long]).length);
   });
 

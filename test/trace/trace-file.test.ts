@@ -32,7 +32,6 @@ function commands(n: number): LinkEvent[] {
     type: 'command',
     t: 1_700_000_000_000 + i,
     link: 1 + (i % 3),
-    pos: i * 40,
     offset: 1000 + i * 40,
     size: 40,
     name: 'set',

@@ -1,0 +1,54 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RedisServer } from '../src/servers/redis-server.js';
+import { waitFor } from '../src/servers/wait.js';
+import { startRelay, type RelayKind } from './relay.js';
+
+export interface FullSyncRun {
+  relay: RelayKind;
+  seconds: number;
+  relayCpuSeconds: number;
+  relayPeakRssMiB: number;
+}
+
+/**
+ * One full sync of a `sizeMiB` dataset (rdbcompression off, so the RDB is that big) per relay
+ * kind and round, interleaved so that machine noise hits every kind alike.
+ */
+export async function benchFullSync(sizeMiB: number, rounds: number, kinds: RelayKind[]): Promise<FullSyncRun[]> {
+  const master = await RedisServer.start({
+    name: 'bench-master',
+    config: { 'repl-diskless-sync': 'yes', 'repl-diskless-sync-delay': 0, rdbcompression: 'no', 'repl-timeout': 300 },
+  });
+  const runs: FullSyncRun[] = [];
+  try {
+    await master.client.call('DEBUG', 'POPULATE', sizeMiB * 1024, 'bench', 1024);
+    for (let round = 0; round < rounds; round++) {
+      for (const kind of kinds) {
+        const trace = join(tmpdir(), `repltap-bench-${process.pid}.rtrace`);
+        const replica = await RedisServer.start({ name: 'bench-replica', config: { 'repl-timeout': 300 } });
+        const relay = await startRelay(kind, master.port, kind === 'tap' ? trace : null);
+        try {
+          const cpuBefore = relay.cpu();
+          const start = performance.now();
+          await replica.client.call('REPLICAOF', '127.0.0.1', relay.port);
+          await waitFor('the full sync', 600_000, async () => {
+            const info = await replica.info();
+            return info.master_link_status === 'up' && info.master_sync_in_progress === '0';
+          }, 20);
+          const seconds = (performance.now() - start) / 1000;
+          runs.push({ relay: kind, seconds, relayCpuSeconds: relay.cpu() - cpuBefore, relayPeakRssMiB: relay.peakRss() });
+          process.stderr.write(`full sync ${sizeMiB} MiB via ${kind}: ${seconds.toFixed(2)} s, relay CPU ${(relay.cpu() - cpuBefore).toFixed(2)} s, peak RSS ${relay.peakRss().toFixed(0)} MiB\n`);
+        } finally {
+          await relay.stop();
+          await replica.stop();
+          rmSync(trace, { force: true });
+        }
+      }
+    }
+  } finally {
+    await master.stop();
+  }
+  return runs;
+}

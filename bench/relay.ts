@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { freePort } from '../src/servers/redis-server.js';
+import { sleep, waitFor } from '../src/servers/wait.js';
+import { cpuSeconds, peakRssMiB } from './proc-stats.js';
+
+export type RelayKind = 'direct' | 'socat' | 'tap';
+
+/** What sits between the replica and the master in one run: nothing, socat, or repltap proxy. */
+export interface Relay {
+  kind: RelayKind;
+  port: number;
+  pid: number | null;
+  cpu(): number;
+  peakRss(): number;
+  stop(): Promise<void>;
+}
+
+const root = join(import.meta.dirname, '..');
+
+export async function startRelay(kind: RelayKind, masterPort: number, tracePath: string | null): Promise<Relay> {
+  if (kind === 'direct') {
+    return { kind, port: masterPort, pid: null, cpu: () => 0, peakRss: () => 0, stop: async () => {} };
+  }
+  const port = await freePort();
+  const args =
+    kind === 'socat'
+      ? ['socat', [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `TCP:127.0.0.1:${masterPort},nodelay`]]
+      : [process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'proxy', '--master', `127.0.0.1:${masterPort}`, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...(tracePath ? ['--trace', tracePath] : [])]];
+  const child: ChildProcess = spawn(args[0] as string, args[1] as string[], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitFor(`${kind} to listen on ${port}`, 10_000, () =>
+    new Promise<boolean>((resolve) => {
+      const probe = connect({ host: '127.0.0.1', port });
+      probe.once('connect', () => {
+        probe.destroy();
+        resolve(true);
+      });
+      probe.once('error', () => resolve(false));
+    }),
+  );
+  const pid = child.pid!;
+  // socat forks one child per connection: count the whole process tree.
+  const tree = (): number[] => [pid, ...childrenOf(pid)];
+  let lastCpu = 0;
+  let lastRss = 0;
+  return {
+    kind,
+    port,
+    pid,
+    cpu: () => (lastCpu = Math.max(lastCpu, tree().reduce((sum, p) => sum + safe(() => cpuSeconds(p)), 0))),
+    peakRss: () => (lastRss = Math.max(lastRss, ...tree().map((p) => safe(() => peakRssMiB(p))))),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => child.once('exit', r)), sleep(5000)]);
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function safe(read: () => number): number {
+  try {
+    return read();
+  } catch {
+    return 0;
+  }
+}

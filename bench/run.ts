@@ -1,0 +1,79 @@
+/**
+ * repltap benchmarks, side by side in one run (this machine is noisy: compare ratios, not absolutes).
+ *
+ *   npm run bench                              all suites with the default sizes
+ *   npm run bench -- --suite decoder           in-process decoder and trace encoding cost
+ *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3
+ *   npm run bench -- --suite stream --commands 1000000 --rounds 3
+ *
+ * Prints a Markdown report on stdout (progress on stderr) to paste into BENCHMARKS.md.
+ */
+import { parseArgs } from 'node:util';
+import { cpus } from 'node:os';
+import { benchDecoder } from './decoder.js';
+import { benchFullSync, type FullSyncRun } from './full-sync.js';
+import { benchStream, type StreamRun } from './stream.js';
+import type { RelayKind } from './relay.js';
+
+const { values } = parseArgs({
+  options: {
+    suite: { type: 'string', default: 'decoder,fullsync,stream' },
+    'size-mib': { type: 'string', default: '300' },
+    rounds: { type: 'string', default: '3' },
+    commands: { type: 'string', default: '1000000' },
+  },
+});
+const suites = new Set(values.suite.split(','));
+const rounds = Number(values.rounds);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function by<T extends { relay: RelayKind }>(runs: T[], kind: RelayKind, pick: (r: T) => number): number {
+  return median(runs.filter((r) => r.relay === kind).map(pick));
+}
+
+const out: string[] = [];
+out.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; medians of ${rounds} interleaved rounds.`, '');
+
+if (suites.has('decoder')) {
+  const results = benchDecoder(Number(values.commands));
+  out.push('### Decoder (in-process, redis-benchmark-like SET stream in 64 KiB chunks)', '', '| variant | ns/command | MB/s |', '| --- | ---: | ---: |');
+  for (const variant of [...new Set(results.map((r) => r.variant))]) {
+    const rs = results.filter((r) => r.variant === variant);
+    out.push(`| ${variant} | ${median(rs.map((r) => r.nsPerCommand)).toFixed(0)} | ${median(rs.map((r) => r.mbPerSecond)).toFixed(0)} |`);
+  }
+  out.push('');
+}
+
+if (suites.has('fullsync')) {
+  const size = Number(values['size-mib']);
+  const runs: FullSyncRun[] = await benchFullSync(size, rounds, ['direct', 'socat', 'tap']);
+  const direct = by(runs, 'direct', (r) => r.seconds);
+  const socatCpu = by(runs, 'socat', (r) => r.relayCpuSeconds);
+  out.push(`### Full sync of a ${size} MiB RDB (diskless, rdbcompression no)`, '', '| link | wall s | wall / direct | relay CPU s | CPU / socat | relay peak RSS MiB |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const kind of ['direct', 'socat', 'tap'] as const) {
+    const wall = by(runs, kind, (r) => r.seconds);
+    const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
+    const rss = by(runs, kind, (r) => r.relayPeakRssMiB);
+    out.push(`| ${kind} | ${wall.toFixed(2)} | ${(wall / direct).toFixed(3)} | ${kind === 'direct' ? '-' : cpu.toFixed(2)} | ${kind === 'direct' ? '-' : (cpu / socatCpu).toFixed(2)} | ${kind === 'direct' ? '-' : rss.toFixed(0)} |`);
+  }
+  out.push('');
+}
+
+if (suites.has('stream')) {
+  const commands = Number(values.commands);
+  const runs: StreamRun[] = await benchStream(commands, rounds, ['direct', 'socat', 'tap']);
+  out.push(`### Stream: redis-benchmark -t set -P 32 -c 4 -d 32, ${commands} commands`, '', '| link | benchmark s | max lag bytes | drain ms | relay CPU s | relay CPU µs/command | relay peak RSS MiB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const kind of ['direct', 'socat', 'tap'] as const) {
+    const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
+    out.push(
+      `| ${kind} | ${by(runs, kind, (r) => r.benchmarkSeconds).toFixed(2)} | ${by(runs, kind, (r) => r.maxLagBytes).toFixed(0)} | ${by(runs, kind, (r) => r.drainMs).toFixed(0)} | ${kind === 'direct' ? '-' : cpu.toFixed(2)} | ${kind === 'direct' ? '-' : ((cpu / commands) * 1e6).toFixed(2)} | ${kind === 'direct' ? '-' : by(runs, kind, (r) => r.relayPeakRssMiB).toFixed(0)} |`,
+    );
+  }
+  out.push('');
+}
+
+process.stdout.write(`${out.join('\n')}\n`);

@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RedisServer } from '../src/servers/redis-server.js';
+import { waitFor } from '../src/servers/wait.js';
+import { startRelay, type RelayKind } from './relay.js';
+
+export interface StreamRun {
+  relay: RelayKind;
+  commands: number;
+  benchmarkSeconds: number;
+  /** Largest gap between master_repl_offset and the replica's applied offset seen while writing. */
+  maxLagBytes: number;
+  /** Time from the end of the writes until the replica applied the master's offset. */
+  drainMs: number;
+  relayCpuSeconds: number;
+  relayPeakRssMiB: number;
+}
+
+function redisBenchmark(port: number, commands: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-benchmark', ['-p', String(port), '-t', 'set', '-n', String(commands), '-P', '32', '-c', '4', '-r', '100000', '-d', '32', '-q'], { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-benchmark exited ${code}`))));
+  });
+}
+
+/** redis-benchmark saturating the master with pipelined SETs while a replica follows through each relay. */
+export async function benchStream(commands: number, rounds: number, kinds: RelayKind[]): Promise<StreamRun[]> {
+  const runs: StreamRun[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of kinds) {
+      const master = await RedisServer.start({ name: 'bench-master', config: { 'repl-backlog-size': '256mb' } });
+      const replica = await RedisServer.start({ name: 'bench-replica' });
+      const trace = join(tmpdir(), `repltap-bench-stream-${process.pid}.rtrace`);
+      const relay = await startRelay(kind, master.port, kind === 'tap' ? trace : null);
+      try {
+        await replica.client.call('REPLICAOF', '127.0.0.1', relay.port);
+        await waitFor('the replica to sync', 30_000, async () => (await replica.info()).master_link_status === 'up');
+        const cpuBefore = relay.cpu();
+        let maxLag = 0;
+        let writing = true;
+        const sampler = (async () => {
+          while (writing) {
+            const offset = Number((await master.info()).master_repl_offset);
+            const applied = Number((await replica.info()).master_repl_offset);
+            maxLag = Math.max(maxLag, offset - applied);
+            await new Promise((r) => setTimeout(r, 25));
+          }
+        })();
+        const start = performance.now();
+        await redisBenchmark(master.port, commands);
+        const benchmarkSeconds = (performance.now() - start) / 1000;
+        writing = false;
+        await sampler;
+        const drainStart = performance.now();
+        const offset = Number((await master.info()).master_repl_offset);
+        await waitFor('the replica to catch up', 120_000, async () => Number((await replica.info()).master_repl_offset) >= offset, 5);
+        const drainMs = performance.now() - drainStart;
+        const run: StreamRun = { relay: kind, commands, benchmarkSeconds, maxLagBytes: maxLag, drainMs, relayCpuSeconds: relay.cpu() - cpuBefore, relayPeakRssMiB: relay.peakRss() };
+        runs.push(run);
+        process.stderr.write(`stream ${commands} SETs via ${kind}: ${benchmarkSeconds.toFixed(2)} s, max lag ${maxLag} B, drain ${drainMs.toFixed(0)} ms, relay CPU ${run.relayCpuSeconds.toFixed(2)} s\n`);
+      } finally {
+        await relay.stop();
+        await replica.stop();
+        await master.stop();
+        rmSync(trace, { force: true });
+      }
+    }
+  }
+  return runs;
+}

@@ -1,0 +1,180 @@
+import type { CommandEvent } from '../link/events.js';
+import type { RawRecord } from './format.js';
+
+/**
+ * Hand-written msgpack for the records that come by the million (`command`) or by the megabyte
+ * (`raw`), written straight into the trace block. The output is ordinary msgpack maps, exactly as a
+ * general encoder would write them, so any msgpack reader decodes them to the same objects.
+ */
+
+const keyCache = new Map<string, Buffer>();
+const MAX_CACHED_STRINGS = 1024;
+
+/** msgpack bytes of a short string (keys, command names), cached. */
+function str(text: string): Buffer {
+  let bytes = keyCache.get(text);
+  if (bytes === undefined) {
+    const utf8 = Buffer.from(text, 'utf8');
+    const head = utf8.length < 32 ? Buffer.from([0xa0 | utf8.length]) : utf8.length < 256 ? Buffer.from([0xd9, utf8.length]) : Buffer.from([0xda, utf8.length >> 8, utf8.length & 0xff]);
+    bytes = Buffer.concat([head, utf8]);
+    if (keyCache.size < MAX_CACHED_STRINGS) keyCache.set(text, bytes);
+  }
+  return bytes;
+}
+
+const K = {
+  type: str('type'),
+  command: str('command'),
+  raw: str('raw'),
+  t: str('t'),
+  link: str('link'),
+  pos: str('pos'),
+  offset: str('offset'),
+  size: str('size'),
+  name: str('name'),
+  argc: str('argc'),
+  db: str('db'),
+  args: str('args'),
+  cut: str('cut'),
+  tx: str('tx'),
+  dir: str('dir'),
+  data: str('data'),
+};
+
+function put(out: Buffer, at: number, bytes: Uint8Array): number {
+  const n = bytes.length;
+  if (n <= 16) {
+    for (let i = 0; i < n; i++) out[at + i] = bytes[i]!;
+  } else {
+    out.set(bytes, at);
+  }
+  return at + n;
+}
+
+function num(out: Buffer, at: number, value: number): number {
+  if (Number.isInteger(value) && value >= 0) {
+    if (value < 0x80) {
+      out[at] = value;
+      return at + 1;
+    }
+    if (value < 0x100) {
+      out[at] = 0xcc;
+      out[at + 1] = value;
+      return at + 2;
+    }
+    if (value < 0x10000) {
+      out[at] = 0xcd;
+      out.writeUInt16BE(value, at + 1);
+      return at + 3;
+    }
+    if (value < 0x100000000) {
+      out[at] = 0xce;
+      out.writeUInt32BE(value, at + 1);
+      return at + 5;
+    }
+    if (value <= Number.MAX_SAFE_INTEGER) {
+      out[at] = 0xcf;
+      out.writeUInt32BE(Math.floor(value / 0x100000000), at + 1);
+      out.writeUInt32BE(value >>> 0, at + 5);
+      return at + 9;
+    }
+  } else if (Number.isInteger(value) && value >= -0x80000000) {
+    out[at] = 0xd2;
+    out.writeInt32BE(value, at + 1);
+    return at + 5;
+  }
+  out[at] = 0xcb;
+  out.writeDoubleBE(value, at + 1);
+  return at + 9;
+}
+
+function arrayHeader(out: Buffer, at: number, n: number): number {
+  if (n < 16) {
+    out[at] = 0x90 | n;
+    return at + 1;
+  }
+  out[at] = 0xdc;
+  out.writeUInt16BE(n, at + 1);
+  return at + 3;
+}
+
+function binHeader(out: Buffer, at: number, n: number): number {
+  if (n < 0x100) {
+    out[at] = 0xc4;
+    out[at + 1] = n;
+    return at + 2;
+  }
+  if (n < 0x10000) {
+    out[at] = 0xc5;
+    out.writeUInt16BE(n, at + 1);
+    return at + 3;
+  }
+  out[at] = 0xc6;
+  out.writeUInt32BE(n, at + 1);
+  return at + 5;
+}
+
+/** Bytes `encodeCommandRecord` may write for this event, at most. */
+export function commandRecordBound(e: CommandEvent): number {
+  let bound = 160 + 3 * e.name.length;
+  if (e.args) for (const a of e.args) bound += a.length + 5;
+  if (e.cut) bound += 9 * e.cut.length + 3;
+  return bound;
+}
+
+export function encodeCommandRecord(e: CommandEvent, out: Buffer, at: number): number {
+  const fields = 8 + (e.args ? 1 : 0) + (e.cut ? 1 : 0) + (e.tx ? 1 : 0);
+  out[at++] = 0x80 | fields;
+  at = put(out, at, K.type);
+  at = put(out, at, K.command);
+  at = put(out, at, K.t);
+  at = num(out, at, e.t);
+  at = put(out, at, K.link);
+  at = num(out, at, e.link);
+  at = put(out, at, K.offset);
+  at = num(out, at, e.offset);
+  at = put(out, at, K.size);
+  at = num(out, at, e.size);
+  at = put(out, at, K.name);
+  at = put(out, at, str(e.name));
+  at = put(out, at, K.argc);
+  at = num(out, at, e.argc);
+  at = put(out, at, K.db);
+  if (e.db === null) out[at++] = 0xc0;
+  else at = num(out, at, e.db);
+  if (e.args) {
+    at = put(out, at, K.args);
+    at = arrayHeader(out, at, e.args.length);
+    for (const a of e.args) at = put(out, binHeader(out, at, a.length), a);
+  }
+  if (e.cut) {
+    at = put(out, at, K.cut);
+    at = arrayHeader(out, at, e.cut.length);
+    for (const v of e.cut) at = num(out, at, v);
+  }
+  if (e.tx) {
+    at = put(out, at, K.tx);
+    out[at++] = 0xc3;
+  }
+  return at;
+}
+
+/** The map header and fields of a raw record, up to and including the `data` bin header. */
+export function encodeRawRecordHead(r: RawRecord, out: Buffer, at: number): number {
+  out[at++] = 0x86;
+  at = put(out, at, K.type);
+  at = put(out, at, K.raw);
+  at = put(out, at, K.t);
+  at = num(out, at, r.t);
+  at = put(out, at, K.link);
+  at = num(out, at, r.link);
+  at = put(out, at, K.dir);
+  at = put(out, at, str(r.dir));
+  at = put(out, at, K.pos);
+  at = num(out, at, r.pos);
+  at = put(out, at, K.data);
+  return binHeader(out, at, r.data.length);
+}
+
+/** Upper bound of `encodeRawRecordHead`'s output. */
+export const RAW_HEAD_BOUND = 96;
