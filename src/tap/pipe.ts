@@ -26,22 +26,28 @@ export class Pipe {
     this.writeHash = digests ? createHash('sha256') : null;
   }
 
+  /** Takes chunks from the source's `data` events (for sockets read without `onread`). */
   start(): void {
-    this.source.on('data', (chunk: Buffer) => {
-      this.readHash?.update(chunk);
-      this.onChunk(chunk);
-      this.write(chunk);
-    });
+    this.source.on('data', this.handle);
   }
 
-  write(chunk: Buffer): void {
-    if (this.target.destroyed || this.target.writableEnded) return;
+  /** One chunk read from the source; returns false while the target is full (reading pauses). */
+  readonly handle = (chunk: Buffer): boolean => {
+    this.readHash?.update(chunk);
+    this.onChunk(chunk);
+    return this.write(chunk);
+  };
+
+  write(chunk: Buffer): boolean {
+    if (this.target.destroyed || this.target.writableEnded) return true;
     this.writeHash?.update(chunk);
-    if (!this.target.write(chunk) && !this.waitingForDrain) {
+    if (this.target.write(chunk)) return true;
+    if (!this.waitingForDrain) {
       this.waitingForDrain = true;
       this.source.pause();
       this.target.once('drain', this.resume);
     }
+    return false;
   }
 
   /** SHA-256 (hex) of the bytes read and written so far, when digests are on. */

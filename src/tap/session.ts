@@ -7,6 +7,7 @@ import type { RawRecord } from '../trace/format.js';
 import { formatHostPort, type HostPort } from './address.js';
 import type { LinkInfo } from './link-info.js';
 import { Pipe } from './pipe.js';
+import { ReadBuffers } from './read-buffers.js';
 
 /** How long a side may take to finish after the other closed before it is cut. */
 const CLOSE_GRACE_MS = 2000;
@@ -56,7 +57,13 @@ export class LinkSession {
     // Nothing is read from the replica until the master connection exists to take it.
     replica.pause();
     replica.setNoDelay(true);
-    this.master = connect({ host: opts.master.host, port: opts.master.port });
+    // The master side carries nearly all the bytes: it is read with `onread` (see ReadBuffers).
+    const buffers = new ReadBuffers();
+    this.master = connect({
+      host: opts.master.host,
+      port: opts.master.port,
+      onread: { buffer: buffers.next, callback: (n: number) => this.toReplica?.handle(buffers.take(n)) !== false },
+    });
     this.master.setNoDelay(true);
     this.sink.events([this.decoder.open(this.openedAt, this.replicaAddress, formatHostPort(opts.master))]);
     this.master.once('connect', () => this.wire());
@@ -97,7 +104,6 @@ export class LinkSession {
     this.connected = true;
     this.toReplica = new Pipe(this.master, this.replica, (chunk) => this.observe('m2r', chunk), this.opts.digests);
     this.toMaster = new Pipe(this.replica, this.master, (chunk) => this.observe('r2m', chunk), this.opts.digests);
-    this.toReplica.start();
     this.toMaster.start();
     this.replica.resume();
   }
