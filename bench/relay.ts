@@ -6,9 +6,9 @@ import { freePort } from '../src/servers/redis-server.js';
 import { sleep, waitFor } from '../src/servers/wait.js';
 import { cpuSeconds, peakRssMiB } from './proc-stats.js';
 
-export type RelayKind = 'direct' | 'socat' | 'tap';
+export type RelayKind = 'direct' | 'socat' | 'node-pipe' | 'tap';
 
-/** What sits between the replica and the master in one run: nothing, socat, or repltap proxy. */
+/** What sits between the replica and the master in one run: nothing, socat, a bare Node pipe, or repltap proxy. */
 export interface Relay {
   kind: RelayKind;
   port: number;
@@ -28,7 +28,9 @@ export async function startRelay(kind: RelayKind, masterPort: number, tracePath:
   const args =
     kind === 'socat'
       ? ['socat', [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `TCP:127.0.0.1:${masterPort},nodelay`]]
-      : [process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'proxy', '--master', `127.0.0.1:${masterPort}`, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...(tracePath ? ['--trace', tracePath] : [])]];
+      : kind === 'node-pipe'
+        ? [process.execPath, ['--import', 'tsx', join(root, 'bench', 'node-pipe.ts'), String(port), String(masterPort)]]
+        : [process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'proxy', '--master', `127.0.0.1:${masterPort}`, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...(tracePath ? ['--trace', tracePath] : [])]];
   const child: ChildProcess = spawn(args[0] as string, args[1] as string[], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitFor(`${kind} to listen on ${port}`, 10_000, () =>
     new Promise<boolean>((resolve) => {
