@@ -6,11 +6,12 @@ import { TOOL_VERSION } from '../version.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerProxy } from './commands/proxy.js';
+import { registerRdb } from './commands/rdb.js';
 import { EXIT } from './exit-codes.js';
 
 const program = new Command()
   .name('repltap')
-  .description('A protocol-aware man-in-the-middle for Redis/Valkey replication: forward, decode, record.')
+  .description('A protocol-aware man-in-the-middle for Redis/Valkey replication: forward, decode, record; and an RDB decoder.')
   .version(TOOL_VERSION)
   .showHelpAfterError('(add --help for usage)')
   .exitOverride()
@@ -23,6 +24,7 @@ Exit status: 0 success; 1 a check answered no; 2 usage or input error (bad optio
 
 registerProxy(program);
 registerInspect(program);
+registerRdb(program);
 registerDemo(program);
 
 function fail(message: string, code: number): never {

@@ -1,0 +1,142 @@
+import { createReadStream } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { formatBytes } from '../../link/describe.js';
+import { RdbFormatError } from '../../rdb/errors.js';
+import type { RdbEvent, RdbKey, RdbValueType } from '../../rdb/events.js';
+import { DEFAULT_MAX_VALUE_BYTES, RdbDecoder } from '../../rdb/rdb-decoder.js';
+import { RdbSummaryBuilder, type RdbSummary } from '../../rdb/summary.js';
+import { UsageError } from '../../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { writeOut } from '../output.js';
+import { parseInteger } from '../parse-options.js';
+import { keyToJson } from '../rdb-json.js';
+
+interface RdbOptions {
+  json?: boolean;
+  summary?: boolean;
+  db?: number[];
+  type?: RdbValueType[];
+  key?: string;
+  maxValueBytes: number;
+}
+
+const VALUE_TYPES: readonly RdbValueType[] = ['string', 'list', 'set', 'zset', 'hash', 'stream', 'module'];
+const OUTPUT_BLOCK = 64 * 1024;
+
+export function registerRdb(program: Command): void {
+  program
+    .command('rdb')
+    .description('decode an RDB file: a summary, or every key as JSON lines')
+    .argument('<file>', 'the RDB file, or - for standard input')
+    .option('--json', 'one JSON object per key: db, key, type, encoding, expiry, value (binary strings as {"base64": ...})')
+    .option('--summary', 'with --json: only the summary, as one JSON object')
+    .option('--db <n...>', 'only these databases', (v, prev: number[] = []) => [...prev, parseInteger(v, '--db')])
+    .option('--type <type...>', `only these types (${VALUE_TYPES.join(', ')})`, (v, prev: RdbValueType[] = []) => {
+      if (!VALUE_TYPES.includes(v as RdbValueType)) throw new InvalidArgumentError(`--type must be one of ${VALUE_TYPES.join(', ')}, got ${JSON.stringify(v)}`);
+      return [...prev, v as RdbValueType];
+    })
+    .option('--key <glob>', 'only keys matching this glob (Redis KEYS syntax: * ? [abc] [^a] \\x)')
+    .option('--max-value-bytes <n>', 'values larger than this are reported with size and SHA-256, not decoded', (v) => parseInteger(v, '--max-value-bytes', 1024), DEFAULT_MAX_VALUE_BYTES)
+    .addHelpText('after', '\nExit status: 0 a valid file; 2 a corrupt or truncated file or a checksum mismatch (what was decoded before the fault is printed, then where and why on stderr).')
+    .action(async (file: string, options: RdbOptions) => rdb(file, options));
+}
+
+/** Redis glob (stringmatchlen) as a RegExp over the key's latin-1 text. */
+export function globToRegExp(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') out += '[\\s\\S]*';
+    else if (c === '?') out += '[\\s\\S]';
+    else if (c === '\\' && i + 1 < glob.length) out += escape(glob[++i]!);
+    else if (c === '[') {
+      const close = glob.indexOf(']', i + 1);
+      if (close === -1) out += '\\[';
+      else {
+        let body = glob.slice(i + 1, close);
+        const negate = body.startsWith('^');
+        if (negate) body = body.slice(1);
+        out += `[${negate ? '^' : ''}${body.replace(/[\\\]]/g, '\\$&')}]`;
+        i = close;
+      }
+    } else out += escape(c);
+  }
+  return new RegExp(`^${out}$`);
+}
+
+function escape(c: string): string {
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+async function rdb(file: string, options: RdbOptions): Promise<void> {
+  if (options.summary && !options.json) throw new UsageError('--summary goes with --json (without --json the summary is what is shown)');
+  const keyPattern = options.key === undefined ? null : globToRegExp(options.key);
+  const dbs = options.db ? new Set(options.db) : null;
+  const types = options.type ? new Set(options.type) : null;
+  const selected = (k: RdbKey): boolean =>
+    (dbs === null || dbs.has(k.db)) && (types === null || types.has(k.valueType)) && (keyPattern === null || keyPattern.test(Buffer.from(k.key).toString('latin1')));
+  const filtered = dbs !== null || types !== null || keyPattern !== null;
+
+  const decoder = new RdbDecoder({ values: Boolean(options.json && !options.summary), maxValueBytes: options.maxValueBytes });
+  const builder = new RdbSummaryBuilder();
+  let out = '';
+  const take = async (events: RdbEvent[]): Promise<void> => {
+    for (const event of events) {
+      if (event.type === 'key' && !selected(event)) continue;
+      builder.add(event);
+      if (event.type === 'key' && options.json && !options.summary) out += `${keyToJson(event)}\n`;
+    }
+    if (out.length > OUTPUT_BLOCK) {
+      await writeOut(out);
+      out = '';
+    }
+  };
+
+  const source = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
+  let failure: string | null = null;
+  try {
+    for await (const chunk of source) await take(decoder.feed(chunk as Buffer));
+    await take(decoder.end());
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (error instanceof RdbFormatError) failure = `${file}: ${error.message}`;
+    else if (code === 'ENOENT') throw new UsageError(`${file}: no such file`);
+    else if (code === 'EISDIR' || code === 'EACCES') throw new UsageError(`${file}: cannot read it (${code})`);
+    else throw error;
+  }
+  const summary = builder.summary;
+  if (options.json && options.summary) out += `${JSON.stringify(summary)}\n`;
+  else if (!options.json) out += renderSummary(file, summary, filtered, decoder.trailingBytes);
+  await writeOut(out);
+  if (failure === null && summary.checksum === 'mismatch') {
+    failure = `${file}: checksum mismatch: the file stores ${summary.storedChecksum}, its content gives ${summary.computedChecksum} (the file is corrupt)`;
+  }
+  if (failure !== null) {
+    process.stderr.write(`repltap: ${failure}\n`);
+    process.exitCode = EXIT.usage;
+  }
+}
+
+function counts(record: Record<string, number>): string {
+  return Object.entries(record)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `${name} ${n}`)
+    .join(', ');
+}
+
+function renderSummary(file: string, s: RdbSummary, filtered: boolean, trailing: number): string {
+  const lines: string[] = [];
+  const size = s.bytes === null ? '' : `, ${formatBytes(s.bytes)}`;
+  lines.push(`${file}: ${s.format === 'valkey' ? 'Valkey' : 'Redis'} RDB version ${s.rdbVersion ?? '?'}${size}`);
+  for (const [key, value] of Object.entries(s.aux)) lines.push(`  aux ${key.padEnd(15)} ${key === 'lua' ? `(${value.length} bytes of Lua)` : value}`);
+  lines.push(`  keys         ${s.keys}${filtered ? ' (matching the filters)' : ''}, ${s.expires} with an expiry${s.emptyKeys ? `, ${s.emptyKeys} empty (Redis skips them on load)` : ''}`);
+  for (const [db, d] of Object.entries(s.dbs)) lines.push(`  db ${db.padEnd(9)} ${d.keys} keys (${counts(d.types)}), ${d.expires} with an expiry`);
+  if (Object.keys(s.encodings).length > 0) lines.push(`  encodings    ${counts(s.encodings)}`);
+  if (s.functions > 0) lines.push(`  functions    ${s.functions} libraries`);
+  for (const m of s.moduleAux) lines.push(`  module aux   ${m.module}, ${m.when === 1 ? 'before' : 'after'} the keyspace, ${m.bytes} bytes`);
+  if (s.slotInfo > 0) lines.push(`  slot info    ${s.slotInfo} records`);
+  const checksum = { ok: `ok (${s.computedChecksum})`, mismatch: `MISMATCH: stored ${s.storedChecksum}, computed ${s.computedChecksum}`, disabled: 'disabled (zero: saved with rdbchecksum no)', absent: 'none (RDB older than version 5)' };
+  lines.push(`  checksum     ${s.checksum === null ? 'not reached' : checksum[s.checksum]}`);
+  if (trailing > 0) lines.push(`  note         ${trailing} bytes after the checksum were ignored`);
+  return `${lines.join('\n')}\n`;
+}
