@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RdbKey } from '../../src/rdb/events.js';
+import { canonicalFromHdt, canonicalFromLibrdb, canonicalOf, CORPUS, decodeFile, manifest, type Canonical } from '../support/rdb-corpus.js';
+
+const rows = manifest();
+
+/** Files redis-check-rdb rejects, with what our decoder must say instead (or how it treats them on purpose). */
+const NEGATIVE: Record<string, RegExp | 'empty-keys' | 'checksum-mismatch'> = {
+  'corrupt_ziplist.rdb': /at byte \d+: ziplist integrity check failed/,
+  'future_v19.rdb': /RDB version 99 is not supported/,
+  'zipmap_big_len.rdb': /zipmap integrity check failed at byte 0 .*zipmap header counts 255 entries, found 2/,
+  'redis_ent_opcode_ram_lru.rdb': /at byte 280: unknown RDB type or opcode 0x6b/,
+  'valkey_hash2_with_hfe.rdb': /Valkey 9 RDB format \(VALKEY080\) is not supported/,
+  'corrupt_empty_keys.rdb': 'empty-keys',
+  'invalid_chksum_v8.rdb': 'checksum-mismatch',
+};
+
+describe('the RDB corpus (../shared/rdb-corpus)', () => {
+  it('lists 90 files', () => {
+    expect(rows).toHaveLength(90);
+  });
+
+  for (const row of rows) {
+    const name = row.file.split('/').pop()!;
+    const negative = NEGATIVE[name];
+    if (row.check === 'ok') {
+      it(`${row.file}: decodes, ${row.keysRead} keys as redis-check-rdb reads`, () => {
+        const { events, error } = decodeFile(join(CORPUS, row.file));
+        expect(error).toBeNull();
+        expect(events.filter((e) => e.type === 'key')).toHaveLength(row.keysRead);
+        const end = events.at(-1)!;
+        expect(end.type).toBe('end');
+        if (end.type === 'end') expect(end.checksum).not.toBe('mismatch');
+      });
+    } else {
+      it(`${row.file}: redis-check-rdb says "${row.check.slice(0, 60)}…"; the decoder ${typeof negative === 'string' ? 'flags it' : 'refuses it precisely'}`, () => {
+        expect(negative, `no expectation written for ${name}`).toBeDefined();
+        const { events, error } = decodeFile(join(CORPUS, row.file));
+        if (negative === 'empty-keys') {
+          const keys = events.filter((e): e is RdbKey => e.type === 'key');
+          expect(keys).toHaveLength(row.keysInFile);
+          expect(keys.every((k) => k.empty)).toBe(true);
+        } else if (negative === 'checksum-mismatch') {
+          const end = events.at(-1)!;
+          expect(end).toMatchObject({ type: 'end', checksum: 'mismatch' });
+        } else {
+          expect(error?.message).toMatch(negative!);
+        }
+      });
+    }
+  }
+});
+
+describe('decoded values agree with the expected outputs the projects ship', () => {
+  const expectedJson = (r: (typeof rows)[number]): string | undefined =>
+    r.expected.find((e) => e.startsWith('HDT3213__rdb/') && e.endsWith('.json')) ?? r.expected.find((e) => e.endsWith('_data.json'));
+  for (const row of rows.filter((r) => r.check === 'ok' && expectedJson(r) !== undefined)) {
+    const expectedFile = expectedJson(row)!;
+    it(`${row.file} ↔ ${expectedFile}`, () => {
+      const { events } = decodeFile(join(CORPUS, row.file));
+      const keys = events.filter((e): e is RdbKey => e.type === 'key');
+      const ours = new Map<string, Canonical>(keys.map((k) => [`${k.db}/${Buffer.from(k.key).toString('utf8')}`, canonicalOf(k)]));
+      const expected = new Map<string, Canonical>();
+      const raw = readFileSync(join(CORPUS, expectedFile), 'utf8');
+      if (expectedFile.startsWith('HDT3213__rdb/')) {
+        for (const entry of JSON.parse(raw) as Record<string, unknown>[]) {
+          const c = canonicalFromHdt(entry);
+          if (c !== null) expected.set(`${entry.db}/${entry.key}`, c);
+        }
+      } else {
+        const parsed = JSON.parse(raw.trim().startsWith('[') ? raw : `{${raw}}`) as Record<string, unknown> | Record<string, unknown>[];
+        const perDb = Array.isArray(parsed) ? parsed : [parsed];
+        const dbs = [...new Set(keys.map((k) => k.db))].sort((a, b) => a - b);
+        perDb.forEach((entries, i) => {
+          for (const [key, value] of Object.entries(entries)) {
+            if (key === '__aux__') continue;
+            const db = Array.isArray(parsed) ? dbs[i]! : (keys.find((k) => Buffer.from(k.key).toString('utf8') === key)?.db ?? 0);
+            const type = ours.get(`${db}/${key}`)?.type ?? 'string';
+            const c = canonicalFromLibrdb(value, type);
+            if (c !== null) expected.set(`${db}/${key}`, c);
+          }
+        });
+      }
+      // Both ways: the same keys (modules and functions aside, which the expected files render in prose), equal values.
+      const comparable = [...ours].filter(([, c]) => c.value !== null).map(([k]) => k);
+      expect(comparable.sort()).toEqual([...expected.keys()].sort());
+      for (const [key, want] of expected) expect(ours.get(key), key).toEqual(want);
+    });
+  }
+});
