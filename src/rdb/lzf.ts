@@ -6,6 +6,9 @@ import { BlobError } from './errors.js';
  * ((c & 31) << 8) + next + 1. The output must be exactly `length` bytes.
  */
 export function lzfDecompress(input: Uint8Array, length: number): Uint8Array {
+  // The best LZF can do is a 3-byte back-reference for 264 bytes: a claimed length beyond that
+  // ratio is corrupt, and must not size an allocation.
+  if (length > input.length * 88 + 32) throw new BlobError(0, `LZF length ${length} is more than ${input.length} compressed bytes can expand to`);
   const out = new Uint8Array(length);
   let ip = 0;
   let op = 0;

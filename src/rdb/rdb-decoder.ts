@@ -428,10 +428,13 @@ export class RdbDecoder {
           break;
         case 0xf6:
           throw new RdbFormatError(at, 'pre-release function format (opcode 0xF6, Redis 7.0 RC) is not supported');
-        case 0xf5:
+        case 0xf5: {
           this.context = 'a function';
-          this.out.push({ type: 'function', code: yield* this.held('function library') });
+          // Read before touching `this.out`: a yield inside push() would push into the array already returned.
+          const code = yield* this.held('function library');
+          this.out.push({ type: 'function', code });
           break;
+        }
         case 0xf4: {
           this.context = 'SLOT_INFO';
           const slot = yield* this.length('SLOT_INFO');
@@ -672,14 +675,16 @@ export class RdbDecoder {
     const groups = yield* this.length('stream group count');
     for (let g = 0; g < groups; g++) {
       const name = yield* this.held('consumer group name');
-      const group: StreamGroup = { name, lastId: yield* this.streamId(), pending: [], consumers: [] };
+      const lastId = yield* this.streamId();
+      const group: StreamGroup = { name, lastId, pending: [], consumers: [] };
       if (version >= 2) group.entriesRead = yield* this.length('entries read');
       const pel = yield* this.length('pending entries');
       for (let p = 0; p < pel; p++) {
         const raw = yield* this.fixed(16);
         const id = `${raw.readBigUInt64BE(0)}-${raw.readBigUInt64BE(8)}`;
         const deliveryTime = Number((yield* this.fixed(8)).readBigInt64LE(0));
-        group.pending.push({ id, deliveryTime, deliveryCount: yield* this.length('delivery count') });
+        const deliveryCount = yield* this.length('delivery count');
+        group.pending.push({ id, deliveryTime, deliveryCount });
       }
       const consumers = yield* this.length('consumer count');
       for (let c = 0; c < consumers; c++) {

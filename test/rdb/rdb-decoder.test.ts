@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Crc64 } from '../../src/rdb/crc64.js';
+import { RdbFormatError } from '../../src/rdb/errors.js';
+import type { RdbEvent } from '../../src/rdb/events.js';
+import { lzfDecompress } from '../../src/rdb/lzf.js';
+import { RdbDecoder } from '../../src/rdb/rdb-decoder.js';
+import { CORPUS, manifest } from '../support/rdb-corpus.js';
+
+function decodeSplit(bytes: Uint8Array, cuts: number[], options = { values: true }): { events: RdbEvent[]; error: string | null } {
+  const decoder = new RdbDecoder(options);
+  const events: RdbEvent[] = [];
+  let from = 0;
+  try {
+    for (const cut of [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b).concat(bytes.length)) {
+      if (cut > from) events.push(...decoder.feed(bytes.subarray(from, cut)));
+      from = Math.max(from, cut);
+    }
+    events.push(...decoder.end());
+    return { events, error: null };
+  } catch (error) {
+    if (!(error instanceof RdbFormatError)) throw error;
+    return { events, error: error.message };
+  }
+}
+
+const valid = manifest().filter((r) => r.check === 'ok').map((r) => readFileSync(join(CORPUS, r.file)));
+const sample = fc.constantFrom(...valid);
+
+describe('RdbDecoder', () => {
+  it('CRC-64/Jones test vector: "123456789" gives e9c6d914c4b8d9ca', () => {
+    const crc = new Crc64();
+    crc.update(Buffer.from('123456789'));
+    expect(crc.hex()).toBe('e9c6d914c4b8d9ca');
+    const split = new Crc64();
+    for (const b of Buffer.from('123456789')) split.update(Buffer.from([b]));
+    expect(split.hex()).toBe('e9c6d914c4b8d9ca');
+  });
+
+  it('gives identical events for any chunking of every valid corpus file (property)', () => {
+    fc.assert(
+      fc.property(sample, fc.array(fc.nat(), { maxLength: 40 }), (bytes, cuts) => {
+        expect(decodeSplit(bytes, cuts)).toEqual(decodeSplit(bytes, []));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives identical events fed one byte at a time', () => {
+    for (const bytes of valid.filter((b) => b.length < 5000)) {
+      expect(decodeSplit(bytes, Array.from({ length: bytes.length }, (_, i) => i))).toEqual(decodeSplit(bytes, []));
+    }
+  });
+
+  it('reports a truncated file as an error with the offset where it ends, never a hang (property)', () => {
+    fc.assert(
+      fc.property(sample, fc.nat(), (bytes, n) => {
+        const cut = n % bytes.length;
+        const result = decodeSplit(bytes.subarray(0, cut), [cut >> 1]);
+        expect(result.error).toMatch(/^at byte \d+: /);
+        expect(result.error).toContain(cut === 0 ? 'at byte 0' : 'byte');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reports corruption as RdbFormatError or a checksum mismatch, never another exception (property)', () => {
+    fc.assert(
+      fc.property(sample, fc.nat(), fc.integer({ min: 1, max: 255 }), (original, n, flip) => {
+        const bytes = Buffer.from(original);
+        const at = 9 + (n % Math.max(1, bytes.length - 9));
+        bytes[at] = bytes[at]! ^ flip;
+        const result = decodeSplit(bytes, [at]);
+        if (result.error === null) {
+          const end = result.events.at(-1);
+          // A flipped byte in a file with a checksum is caught by it, unless it hit the checksum itself.
+          if (end?.type === 'end' && end.checksum === 'ok') expect(at).toBeGreaterThanOrEqual(bytes.length - 8);
+        } else {
+          expect(result.error).toMatch(/^at byte \d+: /);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('streams a value over the cap through a digest instead of holding it', () => {
+    const big = Buffer.alloc(300_000, 0x61);
+    const bytes = Buffer.concat([Buffer.from('REDIS0006'), Buffer.from([0xfe, 0x00, 0x00, 0x01, 0x6b]), Buffer.from([0x80]), Buffer.alloc(4), big, Buffer.from([0xff]), Buffer.alloc(8)]);
+    bytes.writeUInt32BE(big.length, 15);
+    const decoder = new RdbDecoder({ values: true, maxValueBytes: 65_536 });
+    const events: RdbEvent[] = [];
+    for (let at = 0; at < bytes.length; at += 10_000) events.push(...decoder.feed(bytes.subarray(at, at + 10_000)));
+    events.push(...decoder.end());
+    const key = events.find((e) => e.type === 'key');
+    expect(key).toMatchObject({ valueType: 'string', value: { oversized: true, bytes: 300_000 } });
+  });
+
+  it('refuses an LZF length that the compressed bytes cannot produce, before allocating it', () => {
+    expect(() => lzfDecompress(Buffer.from([0, 0x61]), 2_000_000_000)).toThrow('LZF length 2000000000 is more than 2 compressed bytes can expand to');
+  });
+});
