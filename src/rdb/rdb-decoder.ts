@@ -99,7 +99,7 @@ export class RdbDecoder {
 
   /** Feeds the next bytes; returns the events completed by them. Throws RdbFormatError. */
   feed(chunk: Uint8Array): RdbEvent[] {
-    if (this.failed) throw this.failed;
+    if (this.failed) throw this.again();
     if (this.finished) {
       this.trailing += chunk.length;
       return [];
@@ -114,7 +114,7 @@ export class RdbDecoder {
 
   /** The input ended: throws when the file stopped before its EOF opcode and checksum. */
   end(): RdbEvent[] {
-    if (this.failed) throw this.failed;
+    if (this.failed) throw this.again();
     if (!this.finished) {
       this.absorb();
       const events = this.resume();
@@ -127,6 +127,11 @@ export class RdbDecoder {
     return [];
   }
 
+  /** The fault again, for a caller that feeds on: without events this time. */
+  private again(): RdbFormatError {
+    return new RdbFormatError(this.failed!.at, this.failed!.reason);
+  }
+
   private fail(error: RdbFormatError): RdbFormatError {
     this.failed = error;
     return error;
@@ -136,7 +141,11 @@ export class RdbDecoder {
     try {
       this.parser.next();
     } catch (error) {
-      if (error instanceof RdbFormatError) throw this.fail(error);
+      if (error instanceof RdbFormatError) {
+        this.fail(error);
+        error.events = this.out;
+        this.out = [];
+      }
       throw error;
     }
     const events = this.out;

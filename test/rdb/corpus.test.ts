@@ -47,6 +47,10 @@ describe('the RDB corpus (../shared/rdb-corpus)', () => {
           expect(end).toMatchObject({ type: 'end', checksum: 'mismatch' });
         } else {
           expect(error?.message).toMatch(negative!);
+          // Every complete key before the fault is delivered. redis-check-rdb's count also includes
+          // the key whose value is corrupt (it had read its name), which we cannot deliver.
+          const faultInValue = /integrity check failed/.test(error!.message);
+          expect(events.filter((e) => e.type === 'key')).toHaveLength(faultInValue ? row.keysRead - 1 : row.keysRead);
         }
       });
     }

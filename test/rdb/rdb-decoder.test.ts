@@ -22,7 +22,7 @@ function decodeSplit(bytes: Uint8Array, cuts: number[], options = { values: true
     return { events, error: null };
   } catch (error) {
     if (!(error instanceof RdbFormatError)) throw error;
-    return { events, error: error.message };
+    return { events: [...events, ...error.events], error: error.message };
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RdbEvent, RdbKey } from '../../src/rdb/events.js';
+import { RdbFormatError } from '../../src/rdb/errors.js';
 import { RdbDecoder } from '../../src/rdb/rdb-decoder.js';
 
 export const CORPUS = join(import.meta.dirname, '..', '..', '..', 'shared', 'rdb-corpus');
@@ -34,6 +35,7 @@ export function decodeFile(path: string, chunk = 1 << 20, values = true): { even
     events.push(...decoder.end());
     return { events, error: null };
   } catch (error) {
+    if (error instanceof RdbFormatError) events.push(...error.events);
     return { events, error: error as Error };
   }
 }

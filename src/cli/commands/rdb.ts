@@ -99,7 +99,10 @@ async function rdb(file: string, options: RdbOptions): Promise<void> {
     await take(decoder.end());
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (error instanceof RdbFormatError) failure = `${file}: ${error.message}`;
+    if (error instanceof RdbFormatError) {
+      await take(error.events);
+      failure = `${file}: ${error.message}`;
+    }
     else if (code === 'ENOENT') throw new UsageError(`${file}: no such file`);
     else if (code === 'EISDIR' || code === 'EACCES') throw new UsageError(`${file}: cannot read it (${code})`);
     else throw error;
