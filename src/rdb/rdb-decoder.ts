@@ -679,14 +679,15 @@ export class RdbDecoder {
     if (version >= 2) {
       value.firstId = yield* this.streamId();
       value.maxDeletedId = yield* this.streamId();
-      value.entriesAdded = yield* this.length('stream entries added');
+      value.entriesAdded = Number(yield* this.length64('stream entries added'));
     }
     const groups = yield* this.length('stream group count');
     for (let g = 0; g < groups; g++) {
       const name = yield* this.held('consumer group name');
       const lastId = yield* this.streamId();
       const group: StreamGroup = { name, lastId, pending: [], consumers: [] };
-      if (version >= 2) group.entriesRead = yield* this.length('entries read');
+      // -1 ("unknown", e.g. a group created at $) is saved as its 64-bit two's complement.
+      if (version >= 2) group.entriesRead = Number(BigInt.asIntN(64, yield* this.length64('entries read')));
       const pel = yield* this.length('pending entries');
       for (let p = 0; p < pel; p++) {
         const raw = yield* this.fixed(16);
