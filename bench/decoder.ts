@@ -42,7 +42,7 @@ export function benchDecoder(commands: number): DecoderResult[] {
   ];
   for (let round = 0; round < 3; round++) {
     for (const [variant, args, trace] of variants) {
-      const decoder = new LinkDecoder({ link: 1, args, recordSecrets: false });
+      const decoder = new LinkDecoder({ link: 1, args, recordSecrets: false, rdb: 'none' });
       decoder.feed('r2m', encodeCommand(['PSYNC', 'a'.repeat(40), '1']), 0);
       decoder.feed('m2r', Buffer.from(`+CONTINUE ${'a'.repeat(40)}\r\n`), 0);
       const writer = trace ? new TraceWriter(join(dir, 'bench.rtrace'), header) : null;

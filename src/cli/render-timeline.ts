@@ -39,6 +39,11 @@ function renderSync(attempt: SyncAttempt, index: number, openedAt: number): stri
       const ms = rdb.endedAt - rdb.beganAt;
       const rate = ms > 0 ? `, ${formatBytes((rdb.bytes / ms) * 1000)}/s` : '';
       lines.push(`${INDENT}RDB ${framing}, ${formatBytes(rdb.bytes)}, RDB version ${rdb.rdbVersion ?? '?'}, ${seconds(ms)}${rate}`);
+      if (rdb.keys !== null) {
+        const types = Object.entries(rdb.types ?? {}).sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${n}`).join(', ');
+        const from = rdb.aux['redis-ver'] ? ` from redis ${rdb.aux['redis-ver']}` : rdb.aux['valkey-ver'] ? ` from valkey ${rdb.aux['valkey-ver']}` : '';
+        lines.push(`${INDENT}${rdb.keys} keys${types ? ` (${types})` : ''}${from}, checksum ${rdb.checksum}`);
+      }
     } else {
       lines.push(`${INDENT}RDB ${framing}: did not complete`);
     }

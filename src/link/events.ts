@@ -87,6 +87,32 @@ export interface RdbEndEvent extends EventBase, Positioned {
   bytes: number;
   /** The version from the `REDISnnnn` header, null when the payload was too short to have one. */
   rdbVersion: number | null;
+  /** Keys in the snapshot, per database and per type, and its checksum; null where decoding the content failed. */
+  keys: number | null;
+  dbs: Record<string, { keys: number; expires: number }> | null;
+  types: Record<string, number> | null;
+  checksum: 'ok' | 'mismatch' | 'disabled' | 'absent' | null;
+}
+
+/** An AUX field of the RDB in transfer (redis-ver, repl-id, repl-offset, ...). */
+export interface RdbAuxEvent extends EventBase {
+  type: 'rdb-aux';
+  key: string;
+  value: string;
+}
+
+/** A key of the RDB in transfer (`--record commands`; its value too at `--record full`). */
+export interface RdbKeyEvent extends EventBase {
+  type: 'rdb-key';
+  db: number;
+  key: Uint8Array;
+  valueType: string;
+  encoding: string;
+  expiry: number | null;
+  /** Elements in the value. */
+  length: number;
+  /** The decoded value, at `--record full` (see docs/trace-format.md for its shape per type). */
+  value?: unknown;
 }
 
 /**
@@ -165,6 +191,8 @@ export type LinkEvent =
   | EndOffsetEvent
   | RdbBeginEvent
   | RdbEndEvent
+  | RdbAuxEvent
+  | RdbKeyEvent
   | CommandEvent
   | PingEvent
   | GetAckEvent

@@ -7,6 +7,7 @@ import type { LinkDecoderOptions } from './decoder-options.js';
 import { EOF_MARK_BYTES, EofMarkFinder } from './eof-mark-finder.js';
 import type { CommandEvent, LinkEvent } from './events.js';
 import type { LinkState } from './link-state.js';
+import { RdbContent } from './rdb-content.js';
 import { RdbPayloadMeter } from './rdb-payload-meter.js';
 
 const M_REPLIES = 0;
@@ -27,7 +28,10 @@ export class MasterSideDecoder {
   /** Direction position of the first byte of the reply line being read. */
   private lineStart = 0;
   private meter: RdbPayloadMeter | null = null;
+  private content: RdbContent | null = null;
   private headerChecked = false;
+  /** Direction position of the RDB payload's first byte. */
+  private rdbStart = 0;
   private rdbRemaining = 0;
   private eof: EofMarkFinder | null = null;
   private scanner: CommandScanner | null = null;
@@ -42,7 +46,7 @@ export class MasterSideDecoder {
   private t = 0;
   private out: LinkEvent[] = [];
   private readonly onFrame = (frame: CommandFrame): void => this.frame(frame);
-  private readonly onPayload = (bytes: Buffer, start: number, end: number): void => this.meter!.feed(bytes, start, end);
+  private readonly onPayload = (bytes: Buffer, start: number, end: number): void => this.payload(bytes, start, end);
 
   constructor(
     private readonly opts: LinkDecoderOptions,
@@ -113,16 +117,16 @@ export class MasterSideDecoder {
         }
         case M_RDB_LENGTH: {
           const take = Math.min(this.rdbRemaining, n - i);
-          this.meter!.feed(chunk, i, i + take);
+          this.payload(chunk, i, i + take);
           i += take;
           this.rdbRemaining -= take;
-          if (this.checkHeader(this.pos + i) && this.rdbRemaining === 0) this.endRdb(this.pos + i);
+          if (this.mode === M_RDB_LENGTH && this.rdbRemaining === 0) this.endRdb(this.pos + i);
           break;
         }
         case M_RDB_EOF: {
           const end = this.eof!.find(chunk, i, n, this.onPayload);
           i = end === -1 ? n : end;
-          if (this.checkHeader(this.pos + i) && end !== -1) this.endRdb(this.pos + i);
+          if (this.mode === M_RDB_EOF && end !== -1) this.endRdb(this.pos + i);
           break;
         }
         case M_STREAM: {
@@ -164,7 +168,7 @@ export class MasterSideDecoder {
         return this.fail(new DecodeError(this.lineStart, `$EOF: mark of ${mark.length} bytes, expected ${EOF_MARK_BYTES}`));
       }
       out.push({ type: 'rdb-begin', t, link, pos, framing: 'eof', length: null });
-      this.beginRdb(M_RDB_EOF);
+      this.beginRdb(M_RDB_EOF, pos);
       this.eof = new EofMarkFinder(Buffer.from(mark));
     } else if (text.startsWith('$ENDOFF:')) {
       this.endOffset(text, pos);
@@ -174,7 +178,7 @@ export class MasterSideDecoder {
         return this.fail(new DecodeError(this.lineStart, `invalid RDB length line ${JSON.stringify(text)}`));
       }
       out.push({ type: 'rdb-begin', t, link, pos, framing: 'length', length });
-      this.beginRdb(M_RDB_LENGTH);
+      this.beginRdb(M_RDB_LENGTH, pos);
       this.rdbRemaining = length;
       if (length === 0) this.endRdb(pos);
     } else if (text.startsWith('+') || text.startsWith('-')) {
@@ -197,26 +201,31 @@ export class MasterSideDecoder {
     this.out.push({ type: 'endoff', t: this.t, link: this.opts.link, pos, offset, replid, dbid, clientId });
   }
 
-  private beginRdb(mode: number): void {
+  private beginRdb(mode: number, start: number): void {
     this.mode = mode;
     this.meter = new RdbPayloadMeter();
+    this.rdbStart = start;
+    this.content = this.opts.rdb === 'none' ? null : new RdbContent(this.opts, start);
     this.headerChecked = false;
     this.state.phase = 'rdb';
   }
 
-  /** Stops decoding when the payload does not start like an RDB; returns whether to go on. */
-  private checkHeader(pos: number): boolean {
+  private payload(bytes: Buffer, start: number, end: number): void {
     const meter = this.meter!;
-    if (this.headerChecked || !meter.headerComplete) return true;
-    this.headerChecked = true;
-    if (meter.magic !== null) return true;
-    this.fail(new DecodeError(pos - meter.bytes, `RDB payload does not start with REDIS or VALKEY magic: ${meter.headText}`));
-    return false;
+    meter.feed(bytes, start, end);
+    if (!this.headerChecked && meter.headerComplete) {
+      // Not an RDB at all: garbage, so the direction stops being decoded (content faults do not do that).
+      this.headerChecked = true;
+      if (meter.magic === null) return this.fail(new DecodeError(this.rdbStart, `RDB payload does not start with REDIS or VALKEY magic: ${meter.headText}`));
+    }
+    if (this.content !== null && end > start && this.mode !== M_OPAQUE) this.content.feed(bytes.subarray(start, end), this.t, this.out);
   }
 
   private endRdb(pos: number): void {
     const meter = this.meter!;
-    this.out.push({ type: 'rdb-end', t: this.t, link: this.opts.link, pos, bytes: meter.bytes, rdbVersion: meter.magic?.version ?? null });
+    const counts = this.content?.end(this.t, this.out) ?? { keys: null, dbs: null, types: null, checksum: null };
+    this.content = null;
+    this.out.push({ type: 'rdb-end', t: this.t, link: this.opts.link, pos, bytes: meter.bytes, rdbVersion: meter.magic?.version ?? null, ...counts });
     this.eof = null;
     this.startStream(pos, this.snapshotOffset ?? 0);
   }

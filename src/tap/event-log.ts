@@ -18,6 +18,7 @@ export class EventLog {
   log(event: LinkEvent): void {
     switch (event.type) {
       case 'command':
+      case 'rdb-key':
         if (this.trace) this.logger.trace({ link: event.link }, describeEvent(event));
         return;
       case 'ack':
@@ -25,6 +26,7 @@ export class EventLog {
       case 'getack':
       case 'keepalive':
       case 'handshake':
+      case 'rdb-aux':
         if (this.debug) this.logger.debug({ link: event.link }, describeEvent(event));
         return;
       case 'decode-error':

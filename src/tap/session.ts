@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Clock } from '../clock.js';
 import type { Direction, LinkEvent } from '../link/events.js';
+import type { LinkDecoderOptions } from '../link/decoder-options.js';
 import { LinkDecoder } from '../link/link-decoder.js';
 import type { CommandScannerOptions } from '../resp/command-scanner.js';
 import type { RawRecord } from '../trace/format.js';
@@ -16,6 +17,7 @@ export interface SessionOptions {
   master: HostPort;
   clock: Clock;
   args: boolean;
+  rdb: LinkDecoderOptions['rdb'];
   raw: boolean;
   recordSecrets: boolean;
   digests: boolean;
@@ -51,7 +53,7 @@ export class LinkSession {
     private readonly opts: SessionOptions,
     private readonly sink: SessionSink,
   ) {
-    this.decoder = new LinkDecoder({ link: id, args: opts.args, recordSecrets: opts.recordSecrets, scanner: opts.scanner });
+    this.decoder = new LinkDecoder({ link: id, args: opts.args, rdb: opts.rdb, recordSecrets: opts.recordSecrets, scanner: opts.scanner });
     this.replicaAddress = formatHostPort({ host: replica.remoteAddress ?? '?', port: replica.remotePort ?? 0 });
     this.openedAt = opts.clock();
     // Nothing is read from the replica until the master connection exists to take it.

@@ -143,7 +143,7 @@ export class Tap extends EventEmitter<TapEvents> {
     const session = new LinkSession(
       this.nextLink++,
       socket,
-      { master: this.master, clock, args: record !== 'meta', raw: record === 'full', recordSecrets, digests, scanner: { maxArgBytes, maxArgs } },
+      { master: this.master, clock, args: record !== 'meta', rdb: record === 'meta' ? 'summary' : record === 'commands' ? 'keys' : 'values', raw: record === 'full', recordSecrets, digests, scanner: { maxArgBytes, maxArgs } },
       {
         events: (events) => this.onEvents(events),
         raw: (rawRecord: RawRecord) => this.trace?.append(rawRecord),

@@ -19,6 +19,11 @@ export interface RdbTransfer {
   announced: number | null;
   bytes: number | null;
   rdbVersion: number | null;
+  /** From the decoded content: keys, per type, the checksum, and AUX fields. */
+  keys: number | null;
+  types: Record<string, number> | null;
+  checksum: string | null;
+  aux: Record<string, string>;
   beganAt: number;
   endedAt: number | null;
 }
@@ -131,7 +136,7 @@ export class LinkSummarizer {
           s.syncs.push(attempt);
         }
         if (attempt.outcome === 'none') attempt.outcome = 'full';
-        attempt.rdb = { framing: event.framing, announced: event.length, bytes: null, rdbVersion: null, beganAt: event.t, endedAt: null };
+        attempt.rdb = { framing: event.framing, announced: event.length, bytes: null, rdbVersion: null, keys: null, types: null, checksum: null, aux: {}, beganAt: event.t, endedAt: null };
         break;
       }
       case 'rdb-end': {
@@ -140,8 +145,16 @@ export class LinkSummarizer {
           rdb.bytes = event.bytes;
           rdb.rdbVersion = event.rdbVersion;
           rdb.endedAt = event.t;
+          rdb.keys = event.keys ?? null;
+          rdb.types = event.types ?? null;
+          rdb.checksum = event.checksum ?? null;
         }
         this.streamAt(s, s.syncs.at(-1)?.offset ?? null);
+        break;
+      }
+      case 'rdb-aux': {
+        const rdb = s.syncs.at(-1)?.rdb;
+        if (rdb) rdb.aux[event.key] = event.value;
         break;
       }
       case 'command':

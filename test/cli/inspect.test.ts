@@ -29,7 +29,7 @@ beforeAll(() => {
     recordSecrets: false,
   });
   ['diskless-full-sync', 'partial-resync'].forEach((name, i) => {
-    const decoder = new LinkDecoder({ link: i + 1, args: true, recordSecrets: false });
+    const decoder = new LinkDecoder({ link: i + 1, args: true, rdb: 'values', recordSecrets: false });
     let t = 1_795_000_000_000 + i * 10_000;
     writer.append(decoder.open(t, '127.0.0.1:50000', '127.0.0.1:6379'));
     let pos = { m2r: 0, r2m: 0 };

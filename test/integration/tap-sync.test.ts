@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readTraceRecords } from '../../src/trace/reader.js';
 import { waitFor } from '../../src/servers/wait.js';
 import { seedDataset, writeMixedWorkload } from '../../src/servers/workload.js';
 import { caughtUp, ofType, replicate, startCluster, startServer, useClusters } from '../support/cluster.js';
@@ -62,6 +66,35 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
     expect(ofType(c.events, 'rdb-begin')).toHaveLength(1);
     expect(ofType(c.events, 'link-close').map((e) => [e.link, e.reason])).toEqual([[1, 'replica closed the connection']]);
     expect(await c.replica.digest()).toBe(await c.master.digest());
+  });
+
+  it('decodes the RDB as it streams: the trace holds AUX fields and one record per key, as many as DBSIZE says', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'repltap-rdb-trace-'));
+    try {
+      const trace = join(dir, 'sync.rtrace');
+      const c = await startCluster({ 'repl-diskless-sync': 'no' }, { trace, record: 'commands' });
+      await seedDataset(c.master.client, 100);
+      await c.master.client.call('SET', 'big', 'x'.repeat(3_000_000));
+      await replicate(c);
+      await caughtUp(c);
+      let dbsize = 0;
+      for (const db of [0, 1, 5]) {
+        await c.master.client.call('SELECT', db);
+        dbsize += Number(await c.master.client.call('DBSIZE'));
+      }
+      await c.tap.close();
+      const { records } = readTraceRecords(trace);
+      const end = records.find((r) => r.type === 'rdb-end');
+      expect(end).toMatchObject({ keys: dbsize, checksum: 'ok' });
+      expect(records.filter((r) => r.type === 'rdb-key')).toHaveLength(dbsize);
+      expect(Object.keys((end as { types: Record<string, number> }).types).sort()).toEqual(['hash', 'list', 'set', 'stream', 'string', 'zset']);
+      const aux = records.filter((r) => r.type === 'rdb-aux').map((r) => (r as { key: string }).key);
+      expect(aux).toEqual(expect.arrayContaining(['redis-ver', 'repl-id', 'repl-offset']));
+      expect(records.filter((r) => r.type === 'decode-error')).toEqual([]);
+      expect(await c.replica.digest()).toBe(await c.master.digest());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('serves several replicas at once, each on its own link', async () => {

@@ -162,7 +162,7 @@ describe('LinkDecoder on hand-made links', () => {
 
 describe('LinkDecoder on bad input', () => {
   it('garbage from the master before the RDB: a decode-error with its position, then nothing more', () => {
-    const decoder = new LinkDecoder({ link: 1, args: true, recordSecrets: false });
+    const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'keys', recordSecrets: false });
     const events = [...decoder.feed('m2r', Buffer.from('+PONG\r\nhello there\r\n'), 0), ...decoder.feed('m2r', Buffer.from('*1\r\n$4\r\nping\r\n'), 0)];
     expect(brief(events)).toEqual(['handshake +PONG', 'decode-error m2r @7: unexpected line from the master: "hello there"']);
     expect(decoder.opaque('m2r')).toBe(true);
@@ -174,15 +174,17 @@ describe('LinkDecoder on bad input', () => {
   });
 
   it('$99999999999 from the master is counted, never allocated', () => {
-    const decoder = new LinkDecoder({ link: 1, args: true, recordSecrets: false });
+    const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'keys', recordSecrets: false });
     const events = decoder.feed('m2r', Buffer.from('$99999999999\r\nREDIS0010abc'), 0);
-    expect(brief(events)).toEqual(['rdb-begin length 99999999999']);
+    // The content is not an RDB past its magic: that fault stops the content decoding only.
+    expect(brief(events)).toEqual(['rdb-begin length 99999999999', 'decode-error m2r @23: RDB content: unknown RDB type or opcode 0x61 (the payload is still framed and forwarded)']);
+    expect(decoder.opaque('m2r')).toBe(false);
     expect(decoder.rdbBytes).toBe(12);
     expect(decoder.rdbRemaining).toBe(99999999999 - 12);
   });
 
   it('$99999999999 from the replica is a decode-error; later bytes are counted, not decoded', () => {
-    const decoder = new LinkDecoder({ link: 1, args: true, recordSecrets: false });
+    const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'keys', recordSecrets: false });
     const events = [...decoder.feed('r2m', Buffer.from('*1\r\n$99999999999\r\n'), 0), ...decoder.feed('r2m', encodeCommand(['PING']), 0)];
     expect(brief(events)).toEqual(['decode-error r2m @17: bulk length 99999999999 exceeds the limit of 536870912 bytes']);
     expect(decoder.state.bytes.r2m).toBe(18 + 14);
@@ -192,7 +194,7 @@ describe('LinkDecoder on bad input', () => {
     let seed = 42;
     const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
     for (let run = 0; run < 200; run++) {
-      const decoder = new LinkDecoder({ link: 1, args: true, recordSecrets: false });
+      const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'keys', recordSecrets: false });
       const events: LinkEvent[] = [];
       for (let i = 0; i < 20; i++) {
         const chunk = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 200) }, () => Math.floor(random() * 256)));
@@ -210,7 +212,7 @@ describe('LinkDecoder on bad input', () => {
     ['inside a command from the replica', [r2m('*3\r\n$8\r\nREPLCONF\r\n$3\r\nAC')], 'r2m', 'the connection ended 24 bytes into a command frame'],
     ['inside a reply line', [m2r('+FULLRES')], 'm2r', 'the connection ended inside a reply line (8 bytes without a newline)'],
   ])('a link closed %s reports what was cut short', (_name, chunks, dir, message) => {
-    const decoder = new LinkDecoder({ link: 1, args: true, recordSecrets: false });
+    const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'keys', recordSecrets: false });
     for (const c of chunks as Chunk[]) decoder.feed(c.dir, c.data, 0);
     const events = decoder.close(0, 'master closed the connection');
     expect(events.map((e) => e.type)).toEqual(['decode-error', 'link-close']);
@@ -218,7 +220,7 @@ describe('LinkDecoder on bad input', () => {
   });
 
   it('a link closed on a frame boundary reports nothing but the close', () => {
-    const decoder = new LinkDecoder({ link: 1, args: true, recordSecrets: false });
+    const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'keys', recordSecrets: false });
     decoder.feed('r2m', encodeCommand(['PING']), 0);
     decoder.feed('m2r', Buffer.from('+PONG\r\n'), 0);
     expect(decoder.close(5, 'replica closed the connection')).toEqual([{ type: 'link-close', t: 5, link: 1, reason: 'replica closed the connection', phase: 'handshake', bytes: { m2r: 7, r2m: 14 } }]);

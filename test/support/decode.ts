@@ -8,7 +8,7 @@ export interface Chunk {
 
 /** Feeds chunks in order through a fresh decoder (time 0) and returns all events. */
 export function decodeChunks(chunks: Chunk[], options: { args?: boolean; recordSecrets?: boolean } = {}): LinkEvent[] {
-  const decoder = new LinkDecoder({ link: 1, args: options.args ?? true, recordSecrets: options.recordSecrets ?? false });
+  const decoder = new LinkDecoder({ link: 1, args: options.args ?? true, rdb: 'values', recordSecrets: options.recordSecrets ?? false });
   return chunks.flatMap((c) => decoder.feed(c.dir, c.data, 0));
 }
 
