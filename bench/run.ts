@@ -12,12 +12,14 @@ import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { benchDecoder } from './decoder.js';
 import { benchFullSync, type FullSyncRun } from './full-sync.js';
+import { benchRdb } from './rdb.js';
 import { benchStream, type StreamRun } from './stream.js';
 import type { RelayKind } from './relay.js';
 
 const { values } = parseArgs({
   options: {
-    suite: { type: 'string', default: 'decoder,fullsync,stream' },
+    suite: { type: 'string', default: 'decoder,fullsync,stream,rdb' },
+    'rdb-keys': { type: 'string', default: '1200000' },
     'size-mib': { type: 'string', default: '300' },
     rounds: { type: 'string', default: '3' },
     commands: { type: 'string', default: '1000000' },
@@ -72,6 +74,22 @@ if (suites.has('stream')) {
     out.push(
       `| ${kind} | ${by(runs, kind, (r) => r.benchmarkSeconds).toFixed(2)} | ${by(runs, kind, (r) => r.maxLagBytes).toFixed(0)} | ${by(runs, kind, (r) => r.drainMs).toFixed(0)} | ${kind === 'direct' ? '-' : cpu.toFixed(2)} | ${kind === 'direct' ? '-' : ((cpu / commands) * 1e6).toFixed(2)} | ${kind === 'direct' ? '-' : by(runs, kind, (r) => r.relayPeakRssMiB).toFixed(0)} |`,
     );
+  }
+  out.push('');
+}
+
+if (suites.has('rdb')) {
+  const keys = Number(values['rdb-keys']);
+  const runs = await benchRdb(keys, rounds);
+  out.push(`### RDB decoding: ${keys} keys of every type, saved by redis-server 7.0`, '', '| file | tool | s | / redis-check-rdb | keys/s | MB/s | peak RSS MiB |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const file of ['compressed', 'uncompressed'] as const) {
+    const of = runs.filter((r) => r.file === file);
+    const check = median(of.filter((r) => r.tool === 'redis-check-rdb').map((r) => r.seconds));
+    for (const tool of [...new Set(of.map((r) => r.tool))]) {
+      const rs = of.filter((r) => r.tool === tool);
+      const s = median(rs.map((r) => r.seconds));
+      out.push(`| ${file} (${(rs[0]!.bytes / 1e6).toFixed(0)} MB) | ${tool} | ${s.toFixed(2)} | ${(s / check).toFixed(2)} | ${(keys / s / 1000).toFixed(0)}k | ${(rs[0]!.bytes / 1e6 / s).toFixed(0)} | ${median(rs.map((r) => r.peakRssMiB)).toFixed(0)} |`);
+    }
   }
   out.push('');
 }

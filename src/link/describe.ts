@@ -36,7 +36,7 @@ export function describeEvent(event: LinkEvent): string {
     case 'rdb-aux':
       return `RDB aux ${event.key} = ${event.value}`;
     case 'rdb-key':
-      return `RDB key db${event.db} ${printable(event.key)} ${event.valueType}/${event.encoding}, ${event.length} elements${event.expiry === null ? '' : `, expires ${new Date(event.expiry).toISOString()}`}`;
+      return `RDB key db${event.db} ${printable(event.key)} ${event.valueType}/${event.encoding}, ${event.length ?? '?'} elements${event.expiry === null ? '' : `, expires ${new Date(event.expiry).toISOString()}`}`;
     case 'command': {
       const args = event.args ? printableCommand(event.args) : '';
       const more = event.args && event.argc - 1 > event.args.length ? ` ... (${event.argc - 1} args)` : '';

@@ -109,8 +109,8 @@ export interface RdbKeyEvent extends EventBase {
   valueType: string;
   encoding: string;
   expiry: number | null;
-  /** Elements in the value. */
-  length: number;
+  /** Elements in the value; null when not counted (an LZF-compressed blob at `--record commands`). */
+  length: number | null;
   /** The decoded value, at `--record full` (see docs/trace-format.md for its shape per type). */
   value?: unknown;
 }

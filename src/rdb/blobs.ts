@@ -229,3 +229,40 @@ export function decodeZipmap(blob: Uint8Array): Element[] {
   if (blob[0] !== 254 && blob[0] !== out.length / 2) throw new BlobError(0, `zipmap header counts ${blob[0]} entries, found ${out.length / 2}`);
   return out;
 }
+
+/**
+ * Header checks and element counts without decoding the elements: what `--summary` and the tap
+ * need, and what Redis itself checks when it loads a file with sanitize-dump-payload off. A header
+ * count of 65535 ("count by scanning") falls back to a full walk.
+ */
+export function countZiplist(blob: Uint8Array): number {
+  need(blob, 0, 11, 'ziplist header');
+  const total = u32(blob, 0);
+  if (total !== blob.length) throw new BlobError(0, `ziplist says ${total} bytes, the blob has ${blob.length}`);
+  if (u32(blob, 4) >= blob.length) throw new BlobError(4, `ziplist tail offset ${u32(blob, 4)} is past its end`);
+  if (blob[blob.length - 1] !== 0xff) throw new BlobError(blob.length - 1, 'ziplist does not end with 0xFF');
+  const count = u16(blob, 8);
+  return count === 0xffff ? decodeZiplist(blob).length : count;
+}
+
+export function countListpack(blob: Uint8Array): number {
+  need(blob, 0, 7, 'listpack header');
+  const total = u32(blob, 0);
+  if (total !== blob.length) throw new BlobError(0, `listpack says ${total} bytes, the blob has ${blob.length}`);
+  if (blob[blob.length - 1] !== 0xff) throw new BlobError(blob.length - 1, 'listpack does not end with 0xFF');
+  const count = u16(blob, 4);
+  return count === 0xffff ? decodeListpack(blob).length : count;
+}
+
+export function countIntset(blob: Uint8Array): number {
+  need(blob, 0, 8, 'intset header');
+  const width = u32(blob, 0);
+  const length = u32(blob, 4);
+  if (width !== 2 && width !== 4 && width !== 8) throw new BlobError(0, `invalid intset encoding ${width}`);
+  if (blob.length !== 8 + width * length) throw new BlobError(4, `intset of ${length} × ${width} bytes needs ${8 + width * length} bytes, the blob has ${blob.length}`);
+  return length;
+}
+
+export function countZipmap(blob: Uint8Array): number {
+  return decodeZipmap(blob).length / 2;
+}

@@ -63,8 +63,11 @@ export interface RdbKey {
   expiry: number | null;
   idle?: number;
   freq?: number;
-  /** Elements in the value (1 for strings). */
-  length: number;
+  /**
+   * Elements in the value (1 for strings); null when not counted: in summary mode an LZF-compressed
+   * blob (ziplist, listpack, intset) is skipped undecoded.
+   */
+  length: number | null;
   /** An empty collection: Redis skips such keys when it loads the file. */
   empty?: true;
   /** Bytes the value takes in the file. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { decodeIntset, decodeListpack, decodeZiplist, decodeZipmap, type Element } from './blobs.js';
+import { countIntset, countListpack, countZiplist, countZipmap, decodeIntset, decodeListpack, decodeZiplist, decodeZipmap, type Element } from './blobs.js';
 import { Crc64, storedChecksumHex } from './crc64.js';
 import { BlobError, RdbFormatError } from './errors.js';
 import type { HashEntry, ModuleValue, Oversized, RdbEvent, RdbKey, RdbValue, RdbValueType, StreamGroup, StreamValue, ZsetEntry } from './events.js';
@@ -24,6 +24,10 @@ const EMPTY = Buffer.alloc(0);
 const NEED = -1;
 const SPECIAL = -2;
 const NEED_STRING = Symbol('need');
+/** `tryMeasure` returns this when the value is not wholly buffered (nothing consumed). */
+const NOT_MEASURED = -3;
+/** The value of a key event when values are not asked for. */
+const NO_VALUE: Uint8Array = new Uint8Array(0);
 
 const TYPES: Record<number, [RdbValueType, string]> = {
   0: ['string', 'string'],
@@ -67,6 +71,9 @@ export class RdbDecoder {
   /** File offset of `buf[0]`. */
   private base = 0;
   /** Chunks waiting until the parser's need is met (so a long record is joined once, not per chunk). */
+  /** `buf`'s ArrayBuffer and offset, read once per absorb: value views are made from them. */
+  private ab: ArrayBufferLike = EMPTY.buffer;
+  private abOffset = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private wanting = 0;
@@ -79,8 +86,9 @@ export class RdbDecoder {
   private trailing = 0;
   private version = 0;
   private db = 0;
-  /** What the parser is inside, for truncation messages. */
+  /** What the parser is inside, for truncation messages (the key is only formatted if needed). */
   private context = 'the header';
+  private contextKey: Uint8Array | null = null;
 
   constructor(options: Partial<RdbDecoderOptions> = {}) {
     this.opts = { values: false, maxValueBytes: DEFAULT_MAX_VALUE_BYTES, ...options };
@@ -120,7 +128,7 @@ export class RdbDecoder {
       const events = this.resume();
       if (!this.finished) {
         const at = this.base + this.buf.length;
-        throw this.fail(new RdbFormatError(at, `the file ends at byte ${at}, inside ${this.context} (truncated RDB)`));
+        throw this.fail(new RdbFormatError(at, `the file ends at byte ${at}, inside ${this.describeContext()} (truncated RDB)`));
       }
       return events;
     }
@@ -130,6 +138,11 @@ export class RdbDecoder {
   /** The fault again, for a caller that feeds on: without events this time. */
   private again(): RdbFormatError {
     return new RdbFormatError(this.failed!.at, this.failed!.reason);
+  }
+
+  private describeContext(): string {
+    const key = this.contextKey;
+    return key === null ? this.context : `${this.context} ${JSON.stringify(Buffer.from(key.subarray(0, 64)).toString('latin1'))}`;
   }
 
   private fail(error: RdbFormatError): RdbFormatError {
@@ -168,6 +181,13 @@ export class RdbDecoder {
     }
     this.pending = [];
     this.pendingBytes = 0;
+    this.ab = this.buf.buffer;
+    this.abOffset = this.buf.byteOffset;
+  }
+
+  /** A view of `n` buffered bytes at `from` (a plain Uint8Array: far cheaper to make than a Buffer). */
+  private view(from: number, n: number): Uint8Array {
+    return new Uint8Array(this.ab, this.abOffset + from, n);
   }
 
   private checksumUpTo(offset: number): void {
@@ -267,7 +287,7 @@ export class RdbDecoder {
     const n = this.tryLength();
     if (n >= 0) {
       if (n <= this.opts.maxValueBytes && this.pos + n <= this.buf.length) {
-        const s = this.buf.subarray(this.pos, this.pos + n);
+        const s = this.view(this.pos, n);
         this.pos += n;
         return s;
       }
@@ -303,7 +323,7 @@ export class RdbDecoder {
         const length = yield* this.length(`${what}: LZF length`);
         if (compressed > this.opts.maxValueBytes || length > this.opts.maxValueBytes) return yield* this.skip(compressed);
         if (this.avail < compressed) yield* this.need(compressed);
-        const input = this.buf.subarray(this.pos, this.pos + compressed);
+        const input = this.view(this.pos, compressed);
         this.pos += compressed;
         try {
           return lzfDecompress(input, length);
@@ -316,9 +336,66 @@ export class RdbDecoder {
     }
     if (n > this.opts.maxValueBytes) return yield* this.skip(n);
     if (this.avail < n) yield* this.need(n);
-    const s = this.buf.subarray(this.pos, this.pos + n);
+    const s = this.view(this.pos, n);
     this.pos += n;
     return s;
+  }
+
+  /** Skips a whole string already buffered, LZF payload included, without making anything; false (nothing consumed) otherwise. */
+  private trySkipString(): boolean {
+    const start = this.pos;
+    const n = this.tryLength();
+    if (n >= 0) {
+      if (this.pos + n <= this.buf.length) {
+        this.pos += n;
+        return true;
+      }
+    } else if (n === SPECIAL) {
+      if (this.special <= 2) {
+        const width = 1 << this.special;
+        if (this.pos + width <= this.buf.length) {
+          this.pos += width;
+          return true;
+        }
+      } else if (this.special === 3) {
+        const compressed = this.tryLength();
+        if (compressed >= 0 && this.tryLength() >= 0 && this.pos + compressed <= this.buf.length) {
+          this.pos += compressed;
+          return true;
+        }
+      }
+    }
+    this.pos = start;
+    return false;
+  }
+
+  /** A value string that is only counted (summary mode): skipped as it arrives, LZF undecoded. */
+  private *skipString(what: string): Gen<void> {
+    if (this.trySkipString()) return;
+    let n: number;
+    while ((n = this.tryLength()) === NEED) yield* this.need(this.avail + 1);
+    if (n === SPECIAL) {
+      if (this.special <= 2) {
+        yield* this.advance(1 << this.special);
+        return;
+      }
+      if (this.special !== 3) throw new RdbFormatError(this.at - 1, `${what}: unknown string encoding 0x${(0xc0 | this.special).toString(16)}`);
+      const compressed = yield* this.length(`${what}: LZF compressed length`);
+      yield* this.length(`${what}: LZF length`);
+      n = compressed;
+    }
+    yield* this.advance(n);
+  }
+
+  /** Consumes `n` bytes as they arrive, holding none of them. */
+  private *advance(n: number): Gen<void> {
+    let left = n;
+    while (left > 0) {
+      if (this.avail === 0) yield* this.need(1);
+      const take = Math.min(left, this.avail);
+      this.pos += take;
+      left -= take;
+    }
   }
 
   /** A string that must be held whole (a key, an aux field, a blob); an oversized one is an error. */
@@ -371,6 +448,7 @@ export class RdbDecoder {
     let freq: number | undefined;
     for (;;) {
       this.context = 'a record';
+      this.contextKey = null;
       const at = this.at;
       const op = yield* this.byte();
       switch (op) {
@@ -458,10 +536,18 @@ export class RdbDecoder {
             throw new RdbFormatError(at, op === 6 ? 'pre-release module value (type 6) is not supported' : `unknown RDB type or opcode 0x${op.toString(16).padStart(2, '0')}`);
           }
           this.context = `a ${kind[0]} key`;
-          const key = yield* this.held('key');
+          this.contextKey = null;
+          const fastKey = this.tryString();
+          const key = fastKey !== NEED_STRING ? fastKey : yield* this.held('key');
           const valueAt = this.at;
-          this.context = `the ${kind[0]} value of key ${JSON.stringify(Buffer.from(key.subarray(0, 64)).toString('latin1'))}`;
-          const [value, length] = yield* this.value(op, valueAt);
+          this.context = `the ${kind[0]} value of key`;
+          this.contextKey = key;
+          let value: RdbValue = NO_VALUE;
+          let length: number | null;
+          // Summary mode, value wholly buffered (the common case): counted without a generator.
+          const measured = this.opts.values ? NOT_MEASURED : this.tryMeasure(op);
+          if (measured !== NOT_MEASURED) length = measured;
+          else [value, length] = yield* this.value(op, valueAt);
           const event: RdbKey = { type: 'key', db: this.db, key, valueType: kind[0], encoding: this.encoding(op, kind[1]), expiry, length, bytes: this.at - valueAt, at };
           if (length === 0 && kind[0] !== 'string' && kind[0] !== 'module' && kind[0] !== 'stream') event.empty = true;
           if (idle !== undefined) event.idle = idle;
@@ -483,7 +569,8 @@ export class RdbDecoder {
 
   // ---- values (§7.8) --------------------------------------------------------------------
 
-  private *value(op: number, at: number): Gen<[RdbValue, number]> {
+  private *value(op: number, at: number): Gen<[RdbValue, number | null]> {
+    if (!this.opts.values) return [NO_VALUE, yield* this.measure(op, at)];
     switch (op) {
       case 0: {
         const s = yield* this.string('string value');
@@ -491,8 +578,9 @@ export class RdbDecoder {
       }
       case 1:
       case 2: {
-        const items = yield* this.strings(yield* this.length('element count'));
-        return [items, items.length];
+        const count = yield* this.length('element count');
+        const items = yield* this.strings(count);
+        return [items, count];
       }
       case 3:
       case 5:
@@ -536,8 +624,189 @@ export class RdbDecoder {
     throw new RdbFormatError(at, `type ${op} has no decoder`);
   }
 
+  /**
+   * Summary mode: walks a value to its end and counts its elements without making them. Blobs get
+   * header checks (as Redis does when it loads with sanitize-dump-payload off); an LZF-compressed
+   * blob is skipped uncounted (null), since decompressing is most of the cost and the CRC covers it.
+   */
+  private *measure(op: number, at: number): Gen<number | null> {
+    switch (op) {
+      case 0:
+        if (!this.trySkipString()) yield* this.skipString('string value');
+        return 1;
+      case 1:
+      case 2: {
+        const count = yield* this.length('element count');
+        yield* this.strings(count);
+        return count;
+      }
+      case 3:
+      case 5:
+        return (yield* this.zset(op === 5))[1];
+      case 4:
+        return (yield* this.hashTable())[1];
+      case 7:
+        yield* this.moduleValue(at);
+        return 1;
+      case 9:
+        return yield* this.blobCount('zipmap', at, countZipmap);
+      case 10:
+        return yield* this.blobCount('ziplist', at, countZiplist);
+      case 11:
+        return yield* this.blobCount('intset', at, countIntset);
+      case 20:
+        return yield* this.blobCount('listpack', at, countListpack);
+      case 12:
+      case 13: {
+        const n = yield* this.blobCount('ziplist', at, countZiplist);
+        return n === null ? null : n / 2;
+      }
+      case 16:
+      case 17: {
+        const n = yield* this.blobCount('listpack', at, countListpack);
+        return n === null ? null : n / 2;
+      }
+      case 14:
+      case 18: {
+        const nodes = yield* this.length('quicklist node count');
+        let total: number | null = 0;
+        for (let k = 0; k < nodes; k++) {
+          if (op === 18 && (yield* this.length('quicklist container')) === 1) {
+            if (!this.trySkipString()) yield* this.skipString('quicklist plain node');
+            if (total !== null) total += 1;
+            continue;
+          }
+          const n = yield* this.blobCount(op === 18 ? 'listpack' : 'ziplist', at, op === 18 ? countListpack : countZiplist);
+          total = total === null || n === null ? null : total + n;
+        }
+        return total;
+      }
+      case 15:
+      case 19:
+      case 21:
+        return (yield* this.stream(op === 15 ? 1 : op === 19 ? 2 : 3)).length;
+      case 22:
+      case 24:
+        return (yield* this.hashMetadata(op === 24))[1];
+      case 23:
+      case 25: {
+        if (op === 25) yield* this.advance(8);
+        const n = yield* this.blobCount('listpack', at, countListpack);
+        return n === null ? null : n / 3;
+      }
+    }
+    throw new RdbFormatError(at, `type ${op} has no decoder`);
+  }
+
+  /**
+   * `measure` for a value wholly in the buffer, without generators: the element count (null for an
+   * LZF blob), or NOT_MEASURED with nothing consumed when any part of it is not here yet.
+   */
+  private tryMeasure(op: number): number | null {
+    const start = this.pos;
+    let result: number | null = NOT_MEASURED;
+    switch (op) {
+      case 0:
+        if (this.trySkipString()) result = 1;
+        break;
+      case 1:
+      case 2: {
+        const n = this.tryCount();
+        if (n >= 0 && this.trySkipStrings(n)) result = n;
+        break;
+      }
+      case 4: {
+        const n = this.tryCount();
+        if (n >= 0 && this.trySkipStrings(2 * n)) result = n;
+        break;
+      }
+      case 3:
+      case 5: {
+        const n = this.tryCount();
+        if (n < 0) break;
+        let k = 0;
+        for (; k < n; k++) {
+          if (!this.trySkipString()) break;
+          if (op === 5) {
+            if (this.pos + 8 > this.buf.length) break;
+            this.pos += 8;
+          } else {
+            if (this.pos >= this.buf.length) break;
+            const len = this.buf[this.pos]!;
+            const width = len >= 253 ? 1 : 1 + len;
+            if (this.pos + width > this.buf.length) break;
+            this.pos += width;
+          }
+        }
+        if (k === n) result = n;
+        break;
+      }
+      case 9:
+      case 10:
+      case 11:
+      case 12:
+      case 13:
+      case 16:
+      case 17:
+      case 20: {
+        const n = this.tryBlobCount(op);
+        if (n !== NOT_MEASURED) result = n === null ? null : op === 12 || op === 13 || op === 16 || op === 17 ? n / 2 : n;
+        break;
+      }
+    }
+    if (result === NOT_MEASURED) this.pos = start;
+    return result;
+  }
+
+  /** A length that is wholly buffered, or NEED. */
+  private tryCount(): number {
+    const n = this.tryLength();
+    return n === SPECIAL ? NEED : n;
+  }
+
+  private trySkipStrings(n: number): boolean {
+    for (let k = 0; k < n; k++) if (!this.trySkipString()) return false;
+    return true;
+  }
+
+  private tryBlobCount(op: number): number | null {
+    if (this.pos >= this.buf.length) return NOT_MEASURED;
+    if (this.buf[this.pos] === 0xc3) return this.trySkipString() ? null : NOT_MEASURED;
+    const blobAt = this.at;
+    const blob = this.tryString();
+    if (blob === NEED_STRING) return NOT_MEASURED;
+    const [what, counter] = op === 9 ? ['zipmap', countZipmap] : op === 11 ? ['intset', countIntset] : op === 10 || op === 12 || op === 13 ? ['ziplist', countZiplist] : ['listpack', countListpack];
+    try {
+      return (counter as (b: Uint8Array) => number)(blob);
+    } catch (error) {
+      if (error instanceof BlobError) throw new RdbFormatError(blobAt, `${what} integrity check failed at byte ${error.at} of the ${blob.length}-byte blob: ${error.reason}`);
+      throw error;
+    }
+  }
+
+  private *blobCount(what: string, at: number, count: (blob: Uint8Array) => number): Gen<number | null> {
+    if (this.avail < 1) yield* this.need(1);
+    if (this.buf[this.pos] === 0xc3) {
+      yield* this.skipString(what);
+      return null;
+    }
+    const blobAt = this.at;
+    const blob = yield* this.string(what);
+    if (!(blob instanceof Uint8Array)) return null;
+    try {
+      return count(blob);
+    } catch (error) {
+      if (error instanceof BlobError) throw new RdbFormatError(blobAt, `${what} integrity check failed at byte ${error.at} of the ${blob.length}-byte blob: ${error.reason}`);
+      throw error;
+    }
+  }
+
   private *strings(count: number): Gen<Uint8Array[]> {
     const items: Uint8Array[] = [];
+    if (!this.opts.values) {
+      for (let k = 0; k < count; k++) if (!this.trySkipString()) yield* this.skipString('element');
+      return items;
+    }
     for (let k = 0; k < count; k++) {
       const fast = this.tryString();
       items.push(fast !== NEED_STRING ? fast : ((yield* this.string('element')) as Uint8Array));
@@ -549,6 +818,15 @@ export class RdbDecoder {
     const count = yield* this.length('sorted set size');
     const entries: ZsetEntry[] = [];
     for (let k = 0; k < count; k++) {
+      if (!this.opts.values) {
+        if (!this.trySkipString()) yield* this.skipString('sorted set member');
+        if (binary) yield* this.advance(8);
+        else {
+          const n = yield* this.byte();
+          if (n < 253) yield* this.advance(n);
+        }
+        continue;
+      }
       const member = (yield* this.string('sorted set member')) as Uint8Array;
       let score: number;
       if (binary) {
@@ -566,6 +844,11 @@ export class RdbDecoder {
     const count = yield* this.length('hash size');
     const entries: HashEntry[] = [];
     for (let k = 0; k < count; k++) {
+      if (!this.opts.values) {
+        if (!this.trySkipString()) yield* this.skipString('hash field');
+        if (!this.trySkipString()) yield* this.skipString('hash value');
+        continue;
+      }
       const field = (yield* this.string('hash field')) as Uint8Array;
       const value = (yield* this.string('hash value')) as Uint8Array;
       entries.push({ field, value });
@@ -669,6 +952,10 @@ export class RdbDecoder {
       const key = Buffer.from(nodeKey);
       const baseMs = key.readBigUInt64BE(0);
       const baseSeq = key.readBigUInt64BE(8);
+      if (!this.opts.values) {
+        yield* this.blobCount('stream listpack', keyAt, countListpack);
+        continue;
+      }
       const items = yield* this.blob('stream listpack', keyAt, decodeListpack);
       if (items.length === 0) throw new RdbFormatError(keyAt, 'empty stream listpack');
       decodeStreamNode(items, baseMs, baseSeq, entries, keyAt);

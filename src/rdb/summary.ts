@@ -29,7 +29,17 @@ export interface RdbSummary {
 }
 
 export class RdbSummaryBuilder {
-  readonly summary: RdbSummary = {
+  /** Counts per type then per encoding; `summary.encodings` is filled from it when read. */
+  private readonly byEncoding: Record<string, Record<string, number>> = {};
+
+  get summary(): RdbSummary {
+    const s = this.current;
+    s.encodings = {};
+    for (const [type, encodings] of Object.entries(this.byEncoding)) for (const [encoding, n] of Object.entries(encodings)) s.encodings[`${type}/${encoding}`] = n;
+    return s;
+  }
+
+  private readonly current: RdbSummary = {
     format: null,
     rdbVersion: null,
     keys: 0,
@@ -49,7 +59,7 @@ export class RdbSummaryBuilder {
   };
 
   add(event: RdbEvent): void {
-    const s = this.summary;
+    const s = this.current;
     switch (event.type) {
       case 'header':
         s.format = event.format;
@@ -78,8 +88,8 @@ export class RdbSummaryBuilder {
         }
         if (event.empty) s.emptyKeys++;
         s.types[event.valueType] = (s.types[event.valueType] ?? 0) + 1;
-        const encoding = `${event.valueType}/${event.encoding}`;
-        s.encodings[encoding] = (s.encodings[encoding] ?? 0) + 1;
+        const encodings = (this.byEncoding[event.valueType] ??= {});
+        encodings[event.encoding] = (encodings[event.encoding] ?? 0) + 1;
         break;
       }
       case 'end':

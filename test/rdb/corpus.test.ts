@@ -26,10 +26,13 @@ describe('the RDB corpus (../shared/rdb-corpus)', () => {
     const name = row.file.split('/').pop()!;
     const negative = NEGATIVE[name];
     if (row.check === 'ok') {
-      it(`${row.file}: decodes, ${row.keysRead} keys as redis-check-rdb reads`, () => {
+      it(`${row.file}: decodes, ${row.keysRead} keys as redis-check-rdb reads, in summary mode too`, () => {
         const { events, error } = decodeFile(join(CORPUS, row.file));
         expect(error).toBeNull();
         expect(events.filter((e) => e.type === 'key')).toHaveLength(row.keysRead);
+        const summary = decodeFile(join(CORPUS, row.file), 1 << 20, false);
+        expect(summary.error).toBeNull();
+        expect(summary.events.filter((e) => e.type === 'key')).toHaveLength(row.keysRead);
         const end = events.at(-1)!;
         expect(end.type).toBe('end');
         if (end.type === 'end') expect(end.checksum).not.toBe('mismatch');
@@ -47,6 +50,7 @@ describe('the RDB corpus (../shared/rdb-corpus)', () => {
           expect(end).toMatchObject({ type: 'end', checksum: 'mismatch' });
         } else {
           expect(error?.message).toMatch(negative!);
+          expect(decodeFile(join(CORPUS, row.file), 1 << 20, false).error?.message).toMatch(negative!);
           // Every complete key before the fault is delivered. redis-check-rdb's count also includes
           // the key whose value is corrupt (it had read its name), which we cannot deliver.
           const faultInValue = /integrity check failed/.test(error!.message);

@@ -92,7 +92,7 @@ async function rdb(file: string, options: RdbOptions): Promise<void> {
     }
   };
 
-  const source = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
+  const source = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 256 * 1024 });
   let failure: string | null = null;
   try {
     for await (const chunk of source) await take(decoder.feed(chunk as Buffer));
