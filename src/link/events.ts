@@ -1,3 +1,5 @@
+import type { RdbChecksum } from '../rdb/events.js';
+
 /** Which way bytes travel: master to replica, or replica to master. */
 export type Direction = 'm2r' | 'r2m';
 
@@ -91,7 +93,7 @@ export interface RdbEndEvent extends EventBase, Positioned {
   keys: number | null;
   dbs: Record<string, { keys: number; expires: number }> | null;
   types: Record<string, number> | null;
-  checksum: 'ok' | 'mismatch' | 'disabled' | 'absent' | null;
+  checksum: RdbChecksum | null;
 }
 
 /** An AUX field of the RDB in transfer (redis-ver, repl-id, repl-offset, ...). */

@@ -6,6 +6,7 @@ const POLY_REFLECTED_HI = 0x95ac9329;
 const POLY_REFLECTED_LO = 0xac4bc9b5;
 
 const TABLES = 8;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const hiTables = new Uint32Array(256 * TABLES);
 const loTables = new Uint32Array(256 * TABLES);
 
@@ -42,17 +43,27 @@ export class Crc64 {
     let hi = this.hi;
     let lo = this.lo;
     let i = from;
-    while (to - i >= 8) {
-      // Slicing by 8: the state is XORed with 8 input bytes, then 8 table lookups.
-      const l = (lo ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24))) >>> 0;
-      const h = (hi ^ (bytes[i + 4]! | (bytes[i + 5]! << 8) | (bytes[i + 6]! << 16) | (bytes[i + 7]! << 24))) >>> 0;
-      hi =
-        hiTables[7 * 256 + (l & 0xff)]! ^ hiTables[6 * 256 + ((l >>> 8) & 0xff)]! ^ hiTables[5 * 256 + ((l >>> 16) & 0xff)]! ^ hiTables[4 * 256 + (l >>> 24)]! ^
-        hiTables[3 * 256 + (h & 0xff)]! ^ hiTables[2 * 256 + ((h >>> 8) & 0xff)]! ^ hiTables[256 + ((h >>> 16) & 0xff)]! ^ hiTables[h >>> 24]!;
-      lo =
-        (loTables[7 * 256 + (l & 0xff)]! ^ loTables[6 * 256 + ((l >>> 8) & 0xff)]! ^ loTables[5 * 256 + ((l >>> 16) & 0xff)]! ^ loTables[4 * 256 + (l >>> 24)]! ^
-          loTables[3 * 256 + (h & 0xff)]! ^ loTables[2 * 256 + ((h >>> 8) & 0xff)]! ^ loTables[256 + ((h >>> 16) & 0xff)]! ^ loTables[h >>> 24]!) >>> 0;
-      i += 8;
+    // Bytes one at a time up to a 4-byte boundary, then 8 at a time read as two 32-bit words
+    // through an aligned view (little-endian hosts), then the tail one at a time.
+    while (i < to && ((bytes.byteOffset + i) & 3) !== 0) {
+      const idx = (lo ^ bytes[i++]!) & 0xff;
+      lo = (((lo >>> 8) | (hi << 24)) ^ loTables[idx]!) >>> 0;
+      hi = (hi >>> 8) ^ hiTables[idx]!;
+    }
+    const pairs = LITTLE_ENDIAN ? (to - i) >>> 3 : 0;
+    if (pairs > 0) {
+      const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, pairs * 2);
+      for (let w = 0; w < words.length; w += 2) {
+        const l = (lo ^ words[w]!) >>> 0;
+        const h = (hi ^ words[w + 1]!) >>> 0;
+        hi =
+          hiTables[1792 + (l & 0xff)]! ^ hiTables[1536 + ((l >>> 8) & 0xff)]! ^ hiTables[1280 + ((l >>> 16) & 0xff)]! ^ hiTables[1024 + (l >>> 24)]! ^
+          hiTables[768 + (h & 0xff)]! ^ hiTables[512 + ((h >>> 8) & 0xff)]! ^ hiTables[256 + ((h >>> 16) & 0xff)]! ^ hiTables[h >>> 24]!;
+        lo =
+          (loTables[1792 + (l & 0xff)]! ^ loTables[1536 + ((l >>> 8) & 0xff)]! ^ loTables[1280 + ((l >>> 16) & 0xff)]! ^ loTables[1024 + (l >>> 24)]! ^
+            loTables[768 + (h & 0xff)]! ^ loTables[512 + ((h >>> 8) & 0xff)]! ^ loTables[256 + ((h >>> 16) & 0xff)]! ^ loTables[h >>> 24]!) >>> 0;
+      }
+      i += pairs * 8;
     }
     for (; i < to; i++) {
       const idx = (lo ^ bytes[i]!) & 0xff;

@@ -87,4 +87,7 @@ export type RdbEvent =
   | { type: 'function'; code: Uint8Array }
   | { type: 'module-aux'; module: string; version: number; when: number; bytes: number }
   | RdbKey
-  | { type: 'end'; checksum: 'ok' | 'mismatch' | 'disabled' | 'absent'; stored: string | null; computed: string | null; bytes: number };
+  | { type: 'end'; checksum: RdbChecksum; stored: string | null; computed: string | null; bytes: number };
+
+/** `unchecked`: the trailer was read but not compared (the tap leaves that to the replica). */
+export type RdbChecksum = 'ok' | 'mismatch' | 'disabled' | 'absent' | 'unchecked';

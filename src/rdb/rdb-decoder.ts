@@ -12,6 +12,8 @@ export interface RdbDecoderOptions {
   values: boolean;
   /** Strings and blobs above this are not held: they are reported with their size and SHA-256. */
   maxValueBytes: number;
+  /** Compute the CRC-64 and compare it with the trailer (the end event says `unchecked` otherwise). */
+  verifyChecksum: boolean;
 }
 
 export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024 * 1024;
@@ -91,7 +93,7 @@ export class RdbDecoder {
   private contextKey: Uint8Array | null = null;
 
   constructor(options: Partial<RdbDecoderOptions> = {}) {
-    this.opts = { values: false, maxValueBytes: DEFAULT_MAX_VALUE_BYTES, ...options };
+    this.opts = { values: false, maxValueBytes: DEFAULT_MAX_VALUE_BYTES, verifyChecksum: true, ...options };
     this.parser = this.run();
   }
 
@@ -191,7 +193,7 @@ export class RdbDecoder {
   }
 
   private checksumUpTo(offset: number): void {
-    if (offset > this.crcAt) {
+    if (offset > this.crcAt && this.opts.verifyChecksum) {
       this.crc.update(this.buf, this.crcAt - this.base, offset - this.base);
       this.crcAt = offset;
     }
@@ -462,8 +464,8 @@ export class RdbDecoder {
             const stored = yield* this.fixed(8);
             const computed = this.crc.hex();
             const zero = stored.every((b) => b === 0);
-            const checksum = zero ? 'disabled' : this.crc.matches(stored, 0) ? 'ok' : 'mismatch';
-            this.out.push({ type: 'end', checksum, stored: storedChecksumHex(stored, 0), computed, bytes: fileBytes + 8 });
+            const checksum = zero ? 'disabled' : !this.opts.verifyChecksum ? 'unchecked' : this.crc.matches(stored, 0) ? 'ok' : 'mismatch';
+            this.out.push({ type: 'end', checksum, stored: storedChecksumHex(stored, 0), computed: this.opts.verifyChecksum ? computed : null, bytes: fileBytes + 8 });
           }
           this.finished = true;
           this.trailing = this.avail;

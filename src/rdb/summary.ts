@@ -1,4 +1,4 @@
-import type { RdbEvent } from './events.js';
+import type { RdbChecksum, RdbEvent } from './events.js';
 
 export interface RdbDbSummary {
   keys: number;
@@ -22,7 +22,7 @@ export interface RdbSummary {
   functions: number;
   moduleAux: { module: string; when: number; bytes: number }[];
   slotInfo: number;
-  checksum: 'ok' | 'mismatch' | 'disabled' | 'absent' | null;
+  checksum: RdbChecksum | null;
   storedChecksum: string | null;
   computedChecksum: string | null;
   bytes: number | null;

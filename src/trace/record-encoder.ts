@@ -1,4 +1,4 @@
-import type { CommandEvent } from '../link/events.js';
+import type { CommandEvent, RdbKeyEvent } from '../link/events.js';
 import type { RawRecord } from './format.js';
 
 /**
@@ -39,6 +39,12 @@ const K = {
   tx: str('tx'),
   dir: str('dir'),
   data: str('data'),
+  rdbKey: str('rdb-key'),
+  key: str('key'),
+  valueType: str('valueType'),
+  encoding: str('encoding'),
+  expiry: str('expiry'),
+  length: str('length'),
 };
 
 function put(out: Buffer, at: number, bytes: Uint8Array): number {
@@ -156,6 +162,37 @@ export function encodeCommandRecord(e: CommandEvent, out: Buffer, at: number): n
     at = put(out, at, K.tx);
     out[at++] = 0xc3;
   }
+  return at;
+}
+
+/** Bytes `encodeRdbKeyRecord` may write for this event, at most (it takes events without a value). */
+export function rdbKeyRecordBound(e: RdbKeyEvent): number {
+  return 200 + e.key.length + 3 * (e.valueType.length + e.encoding.length);
+}
+
+/** An `rdb-key` record without a value (`--record commands`): one per key of every full sync. */
+export function encodeRdbKeyRecord(e: RdbKeyEvent, out: Buffer, at: number): number {
+  out[at++] = 0x89;
+  at = put(out, at, K.type);
+  at = put(out, at, K.rdbKey);
+  at = put(out, at, K.t);
+  at = num(out, at, e.t);
+  at = put(out, at, K.link);
+  at = num(out, at, e.link);
+  at = put(out, at, K.db);
+  at = num(out, at, e.db);
+  at = put(out, at, K.key);
+  at = put(out, binHeader(out, at, e.key.length), e.key);
+  at = put(out, at, K.valueType);
+  at = put(out, at, str(e.valueType));
+  at = put(out, at, K.encoding);
+  at = put(out, at, str(e.encoding));
+  at = put(out, at, K.expiry);
+  if (e.expiry === null) out[at++] = 0xc0;
+  else at = num(out, at, e.expiry);
+  at = put(out, at, K.length);
+  if (e.length === null) out[at++] = 0xc0;
+  else at = num(out, at, e.length);
   return at;
 }
 

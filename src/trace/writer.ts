@@ -1,9 +1,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
-import type { CommandEvent } from '../link/events.js';
+import type { CommandEvent, RdbKeyEvent } from '../link/events.js';
 import { BLOCK_HEADER_BYTES, BLOCK_TARGET_BYTES, TRACE_MAGIC, type RawRecord, type TraceHeader, type TraceRecord } from './format.js';
-import { commandRecordBound, encodeCommandRecord, encodeRawRecordHead, RAW_HEAD_BOUND } from './record-encoder.js';
+import { commandRecordBound, encodeCommandRecord, encodeRawRecordHead, encodeRdbKeyRecord, RAW_HEAD_BOUND, rdbKeyRecordBound } from './record-encoder.js';
 
 /**
  * Appends records to a trace file in CRC-checked blocks. Writes are synchronous: a block goes to
@@ -36,6 +36,7 @@ export class TraceWriter {
   append(record: TraceRecord | TraceHeader): void {
     if (record.type === 'command') this.appendCommand(record);
     else if (record.type === 'raw') this.appendRaw(record);
+    else if (record.type === 'rdb-key' && record.value === undefined) this.appendRdbKey(record);
     else this.appendPacked(record);
   }
 
@@ -46,6 +47,15 @@ export class TraceWriter {
       if (BLOCK_HEADER_BYTES + bound > this.block.length) return this.appendPacked(event);
     }
     this.used = encodeCommandRecord(event, this.block, this.used);
+  }
+
+  private appendRdbKey(event: RdbKeyEvent): void {
+    const bound = rdbKeyRecordBound(event);
+    if (this.used + bound > this.block.length) {
+      this.flush();
+      if (BLOCK_HEADER_BYTES + bound > this.block.length) return this.appendPacked(event);
+    }
+    this.used = encodeRdbKeyRecord(event, this.block, this.used);
   }
 
   private appendRaw(record: RawRecord): void {

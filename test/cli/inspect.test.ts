@@ -6,6 +6,7 @@ import { LinkDecoder } from '../../src/link/link-decoder.js';
 import { TraceWriter } from '../../src/trace/writer.js';
 import { runCli } from '../support/cli.js';
 import { loadLinkFixture } from '../support/link-fixture.js';
+import { traceHeader } from '../support/trace-header.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'repltap-cli-test-'));
 const tracePath = join(dir, 'link.rtrace');
@@ -13,21 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A trace as the tap would write it at --record full, from two captured links. */
 beforeAll(() => {
-  const writer = new TraceWriter(tracePath, {
-    type: 'header',
-    format: 'repltap-trace',
-    version: 1,
-    tool: 'repltap',
-    toolVersion: 'test',
-    startedAt: 1_795_000_000_000,
-    source: 'proxy',
-    master: '127.0.0.1:6379',
-    listen: '127.0.0.1:7000',
-    record: 'full',
-    maxArgBytes: 256,
-    maxArgs: 64,
-    recordSecrets: false,
-  });
+  const writer = new TraceWriter(tracePath, traceHeader());
   ['diskless-full-sync', 'partial-resync'].forEach((name, i) => {
     const decoder = new LinkDecoder({ link: i + 1, args: true, rdb: 'values', recordSecrets: false });
     let t = 1_795_000_000_000 + i * 10_000;

@@ -4,28 +4,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LinkEvent } from '../../src/link/events.js';
 import { TraceFormatError } from '../../src/trace/errors.js';
-import { TRACE_MAGIC, type TraceHeader } from '../../src/trace/format.js';
+import { TRACE_MAGIC } from '../../src/trace/format.js';
 import { openTrace, readTraceRecords } from '../../src/trace/reader.js';
 import { TraceWriter } from '../../src/trace/writer.js';
+import { traceHeader } from '../support/trace-header.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'repltap-trace-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const header: TraceHeader = {
-  type: 'header',
-  format: 'repltap-trace',
-  version: 1,
-  tool: 'repltap',
-  toolVersion: '0.0.0-test',
-  startedAt: 1_700_000_000_000,
-  source: 'proxy',
-  master: '127.0.0.1:6379',
-  listen: '127.0.0.1:7000',
-  record: 'full',
-  maxArgBytes: 256,
-  maxArgs: 64,
-  recordSecrets: false,
-};
+const header = traceHeader({ toolVersion: '0.0.0-test', startedAt: 1_700_000_000_000 });
 
 function commands(n: number): LinkEvent[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -128,5 +115,19 @@ describe('trace files', () => {
     const path = write('header-only.rtrace', []);
     truncateSync(path, readFileSync(path).length);
     expect(readTraceRecords(path).records).toEqual([]);
+  });
+});
+
+describe('hand-written records', () => {
+  it('rdb-key records read back as written, keys binary-safe, nulls kept', () => {
+    const path = join(dir, 'rdb-keys.rtrace');
+    const writer = new TraceWriter(path, header);
+    const events: LinkEvent[] = [
+      { type: 'rdb-key', t: 1.5, link: 2, db: 0, key: Buffer.from([0, 255, 65]), valueType: 'string', encoding: 'string', expiry: null, length: 1 },
+      { type: 'rdb-key', t: 1_795_000_000_000.25, link: 70_000, db: 15, key: Buffer.alloc(300, 7), valueType: 'hash', encoding: 'listpack', expiry: 4_102_444_800_000, length: null },
+    ];
+    for (const e of events) writer.append(e);
+    writer.close();
+    expect(readTraceRecords(path).records).toEqual(events);
   });
 });

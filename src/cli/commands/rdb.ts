@@ -138,7 +138,13 @@ function renderSummary(file: string, s: RdbSummary, filtered: boolean, trailing:
   if (s.functions > 0) lines.push(`  functions    ${s.functions} libraries`);
   for (const m of s.moduleAux) lines.push(`  module aux   ${m.module}, ${m.when === 1 ? 'before' : 'after'} the keyspace, ${m.bytes} bytes`);
   if (s.slotInfo > 0) lines.push(`  slot info    ${s.slotInfo} records`);
-  const checksum = { ok: `ok (${s.computedChecksum})`, mismatch: `MISMATCH: stored ${s.storedChecksum}, computed ${s.computedChecksum}`, disabled: 'disabled (zero: saved with rdbchecksum no)', absent: 'none (RDB older than version 5)' };
+  const checksum = {
+    ok: `ok (${s.computedChecksum})`,
+    mismatch: `MISMATCH: stored ${s.storedChecksum}, computed ${s.computedChecksum}`,
+    disabled: 'disabled (zero: saved with rdbchecksum no)',
+    absent: 'none (RDB older than version 5)',
+    unchecked: `${s.storedChecksum} (not verified)`,
+  };
   lines.push(`  checksum     ${s.checksum === null ? 'not reached' : checksum[s.checksum]}`);
   if (trailing > 0) lines.push(`  note         ${trailing} bytes after the checksum were ignored`);
   return `${lines.join('\n')}\n`;
