@@ -24,7 +24,12 @@ export class RdbContent {
   ) {
     // The replica verifies the checksum itself; computing it here would cost the tap more CPU than
     // the rest of the decoding (see BENCHMARKS.md), so the trailer is reported, not checked.
-    this.decoder = new RdbDecoder({ values: opts.rdb === 'values', maxValueBytes: opts.rdbMaxValueBytes ?? DEFAULT_TAP_MAX_VALUE_BYTES, verifyChecksum: false });
+    this.decoder = new RdbDecoder({
+      values: opts.rdb === 'values',
+      maxValueBytes: opts.rdbMaxValueBytes ?? DEFAULT_TAP_MAX_VALUE_BYTES,
+      verifyChecksum: false,
+      ...(opts.rdb === 'summary' ? { countKeysInto: this.summary } : {}),
+    });
   }
 
   feed(bytes: Uint8Array, t: number, out: LinkEvent[]): void {

@@ -6,6 +6,7 @@ import type { HashEntry, ModuleValue, Oversized, RdbEvent, RdbKey, RdbValue, Rdb
 import { lzfDecompress } from './lzf.js';
 import { parseRdbMagic, RDB_MAGIC_BYTES } from './magic.js';
 import { moduleName } from './module-id.js';
+import type { RdbSummaryBuilder } from './summary.js';
 
 export interface RdbDecoderOptions {
   /** Materialise values in `key` events (`--json`), or only describe keys (summaries). */
@@ -14,6 +15,11 @@ export interface RdbDecoderOptions {
   maxValueBytes: number;
   /** Compute the CRC-64 and compare it with the trailer (the end event says `unchecked` otherwise). */
   verifyChecksum: boolean;
+  /**
+   * Count keys into this summary instead of emitting a `key` event for each: for summaries that
+   * need no key names, it saves two allocations per key.
+   */
+  countKeysInto?: RdbSummaryBuilder;
 }
 
 export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024 * 1024;
@@ -31,6 +37,7 @@ const NOT_MEASURED = -3;
 /** The value of a key event when values are not asked for. */
 const NO_VALUE: Uint8Array = new Uint8Array(0);
 
+/** Per object type: value type, RDB encoding, and what the parser is inside (for truncation messages). */
 const TYPES: Record<number, [RdbValueType, string]> = {
   0: ['string', 'string'],
   1: ['list', 'linkedlist'],
@@ -57,6 +64,12 @@ const TYPES: Record<number, [RdbValueType, string]> = {
   24: ['hash', 'metadata'],
   25: ['hash', 'listpack-ex'],
 };
+const KEY_CONTEXT: Record<number, string> = {};
+const VALUE_CONTEXT: Record<number, string> = {};
+for (const [op, [type]] of Object.entries(TYPES)) {
+  KEY_CONTEXT[Number(op)] = `a ${type} key`;
+  VALUE_CONTEXT[Number(op)] = `the ${type} value of key`;
+}
 
 type Gen<T> = Generator<void, T, void>;
 
@@ -537,12 +550,18 @@ export class RdbDecoder {
           if (kind === undefined) {
             throw new RdbFormatError(at, op === 6 ? 'pre-release module value (type 6) is not supported' : `unknown RDB type or opcode 0x${op.toString(16).padStart(2, '0')}`);
           }
-          this.context = `a ${kind[0]} key`;
+          this.context = KEY_CONTEXT[op]!;
           this.contextKey = null;
-          const fastKey = this.tryString();
-          const key = fastKey !== NEED_STRING ? fastKey : yield* this.held('key');
+          const counter = this.opts.countKeysInto;
+          let key: Uint8Array;
+          if (counter !== undefined && this.trySkipString()) {
+            key = NO_VALUE; // the name is not needed: only counted
+          } else {
+            const fastKey = this.tryString();
+            key = fastKey !== NEED_STRING ? fastKey : yield* this.held('key');
+          }
           const valueAt = this.at;
-          this.context = `the ${kind[0]} value of key`;
+          this.context = VALUE_CONTEXT[op]!;
           this.contextKey = key;
           let value: RdbValue = NO_VALUE;
           let length: number | null;
@@ -550,8 +569,16 @@ export class RdbDecoder {
           const measured = this.opts.values ? NOT_MEASURED : this.tryMeasure(op);
           if (measured !== NOT_MEASURED) length = measured;
           else [value, length] = yield* this.value(op, valueAt);
-          const event: RdbKey = { type: 'key', db: this.db, key, valueType: kind[0], encoding: this.encoding(op, kind[1]), expiry, length, bytes: this.at - valueAt, at };
-          if (length === 0 && kind[0] !== 'string' && kind[0] !== 'module' && kind[0] !== 'stream') event.empty = true;
+          const empty = length === 0 && kind[0] !== 'string' && kind[0] !== 'module' && kind[0] !== 'stream';
+          if (counter !== undefined) {
+            counter.addKey(this.db, kind[0], kind[1], expiry !== null, empty);
+            expiry = null;
+            idle = undefined;
+            freq = undefined;
+            continue;
+          }
+          const event: RdbKey = { type: 'key', db: this.db, key, valueType: kind[0], encoding: kind[1], expiry, length, bytes: this.at - valueAt, at };
+          if (empty) event.empty = true;
           if (idle !== undefined) event.idle = idle;
           if (freq !== undefined) event.freq = freq;
           if (this.opts.values) event.value = value;
@@ -562,11 +589,6 @@ export class RdbDecoder {
         }
       }
     }
-  }
-
-  private encoding(op: number, name: string): string {
-    if (op === 5) return 'skiplist';
-    return name;
   }
 
   // ---- values (§7.8) --------------------------------------------------------------------

@@ -58,6 +58,23 @@ export class RdbSummaryBuilder {
     bytes: null,
   };
 
+  /** Counts one key (also called by the decoder directly when it emits no key events). */
+  addKey(dbNumber: number, valueType: string, encoding: string, hasExpiry: boolean, empty: boolean): void {
+    const s = this.current;
+    s.keys++;
+    const db = (s.dbs[dbNumber] ??= { keys: 0, expires: 0, types: {} });
+    db.keys++;
+    db.types[valueType] = (db.types[valueType] ?? 0) + 1;
+    if (hasExpiry) {
+      s.expires++;
+      db.expires++;
+    }
+    if (empty) s.emptyKeys++;
+    s.types[valueType] = (s.types[valueType] ?? 0) + 1;
+    const encodings = (this.byEncoding[valueType] ??= {});
+    encodings[encoding] = (encodings[encoding] ?? 0) + 1;
+  }
+
   add(event: RdbEvent): void {
     const s = this.current;
     switch (event.type) {
@@ -77,21 +94,9 @@ export class RdbSummaryBuilder {
       case 'slot-info':
         s.slotInfo++;
         break;
-      case 'key': {
-        s.keys++;
-        const db = (s.dbs[event.db] ??= { keys: 0, expires: 0, types: {} });
-        db.keys++;
-        db.types[event.valueType] = (db.types[event.valueType] ?? 0) + 1;
-        if (event.expiry !== null) {
-          s.expires++;
-          db.expires++;
-        }
-        if (event.empty) s.emptyKeys++;
-        s.types[event.valueType] = (s.types[event.valueType] ?? 0) + 1;
-        const encodings = (this.byEncoding[event.valueType] ??= {});
-        encodings[event.encoding] = (encodings[event.encoding] ?? 0) + 1;
+      case 'key':
+        this.addKey(event.db, event.valueType, event.encoding, event.expiry !== null, event.empty === true);
         break;
-      }
       case 'end':
         s.checksum = event.checksum;
         s.storedChecksum = event.stored;

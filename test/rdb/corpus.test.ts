@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RdbKey } from '../../src/rdb/events.js';
+import { RdbDecoder } from '../../src/rdb/rdb-decoder.js';
+import { RdbSummaryBuilder } from '../../src/rdb/summary.js';
 import { canonicalFromHdt, canonicalFromLibrdb, canonicalOf, CORPUS, decodeFile, manifest, type Canonical } from '../support/rdb-corpus.js';
 
 const rows = manifest();
@@ -59,6 +61,24 @@ describe('the RDB corpus (../shared/rdb-corpus)', () => {
       });
     }
   }
+});
+
+describe('counting keys straight into a summary', () => {
+  it('gives the same summary as counting key events, for every valid corpus file', () => {
+    for (const row of rows.filter((r) => r.check === 'ok')) {
+      const bytes = readFileSync(join(CORPUS, row.file));
+      const viaEvents = new RdbSummaryBuilder();
+      const events = new RdbDecoder({ values: false });
+      for (const e of [...events.feed(bytes), ...events.end()]) viaEvents.add(e);
+      const direct = new RdbSummaryBuilder();
+      const counting = new RdbDecoder({ values: false, countKeysInto: direct });
+      for (const e of [...counting.feed(bytes), ...counting.end()]) {
+        expect(e.type, row.file).not.toBe('key');
+        direct.add(e);
+      }
+      expect(direct.summary, row.file).toEqual(viaEvents.summary);
+    }
+  });
 });
 
 describe('decoded values agree with the expected outputs the projects ship', () => {

@@ -77,8 +77,14 @@ async function rdb(file: string, options: RdbOptions): Promise<void> {
     (dbs === null || dbs.has(k.db)) && (types === null || types.has(k.valueType)) && (keyPattern === null || keyPattern.test(Buffer.from(k.key).toString('latin1')));
   const filtered = dbs !== null || types !== null || keyPattern !== null;
 
-  const decoder = new RdbDecoder({ values: Boolean(options.json && !options.summary), maxValueBytes: options.maxValueBytes });
   const builder = new RdbSummaryBuilder();
+  const summaryOnly = !options.json || Boolean(options.summary);
+  // A summary with no key filter needs no key events: the decoder counts straight into the builder.
+  const decoder = new RdbDecoder({
+    values: !summaryOnly,
+    maxValueBytes: options.maxValueBytes,
+    ...(summaryOnly && !filtered ? { countKeysInto: builder } : {}),
+  });
   let out = '';
   const take = async (events: RdbEvent[]): Promise<void> => {
     for (const event of events) {
