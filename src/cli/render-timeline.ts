@@ -42,7 +42,8 @@ function renderSync(attempt: SyncAttempt, index: number, openedAt: number): stri
       if (rdb.keys !== null) {
         const types = Object.entries(rdb.types ?? {}).sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${n}`).join(', ');
         const from = rdb.aux['redis-ver'] ? ` from redis ${rdb.aux['redis-ver']}` : rdb.aux['valkey-ver'] ? ` from valkey ${rdb.aux['valkey-ver']}` : '';
-        lines.push(`${INDENT}${rdb.keys} keys${types ? ` (${types})` : ''}${from}, checksum ${rdb.checksum}`);
+        const checksum = rdb.checksum === 'unchecked' ? 'checksum left to the replica to verify' : `checksum ${rdb.checksum}`;
+        lines.push(`${INDENT}${rdb.keys} keys${types ? ` (${types})` : ''}${from}, ${checksum}`);
       }
     } else {
       lines.push(`${INDENT}RDB ${framing}: did not complete`);

@@ -98,7 +98,8 @@ async function rdb(file: string, options: RdbOptions): Promise<void> {
     }
   };
 
-  const source = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 256 * 1024 });
+  // Smaller reads when every value is materialised and rendered: fewer live at once.
+  const source = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: summaryOnly ? 256 * 1024 : 64 * 1024 });
   let failure: string | null = null;
   try {
     for await (const chunk of source) await take(decoder.feed(chunk as Buffer));
