@@ -105,24 +105,9 @@ export class CommandScanner {
     if (this.opts.maxArgBytes < 64) this.opts.maxArgBytes = 64;
   }
 
-  /** Bytes consumed so far. */
-  get position(): number {
-    return this.pos;
-  }
-
-  /** True when the scanner is between frames. */
-  get atBoundary(): boolean {
-    return this.state === S_START;
-  }
-
   /** Bytes of the frame in progress (0 between frames). */
   get partialFrameBytes(): number {
     return this.state === S_START ? 0 : this.pos - this.frameStart;
-  }
-
-  /** Moves the position forward for bytes consumed by someone else (e.g. an RDB payload). */
-  skip(bytes: number): void {
-    this.pos += bytes;
   }
 
   /**

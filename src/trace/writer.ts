@@ -16,7 +16,6 @@ export class TraceWriter {
   /** Bytes used in `block`, its header included. */
   private used = BLOCK_HEADER_BYTES;
   private fd: number | null;
-  private written = 0;
 
   constructor(
     readonly path: string,
@@ -28,34 +27,20 @@ export class TraceWriter {
     this.flush();
   }
 
-  /** Bytes written to the file so far. */
-  get bytesWritten(): number {
-    return this.written;
-  }
-
   append(record: TraceRecord | TraceHeader): void {
-    if (record.type === 'command') this.appendCommand(record);
+    if (record.type === 'command') this.appendEncoded(record, commandRecordBound(record), encodeCommandRecord);
     else if (record.type === 'raw') this.appendRaw(record);
-    else if (record.type === 'rdb-key' && record.value === undefined) this.appendRdbKey(record);
+    else if (record.type === 'rdb-key' && record.value === undefined) this.appendEncoded(record, rdbKeyRecordBound(record), encodeRdbKeyRecord);
     else this.appendPacked(record);
   }
 
-  private appendCommand(event: CommandEvent): void {
-    const bound = commandRecordBound(event);
+  /** A record with a hand-written encoder, straight into the block (see record-encoder.ts). */
+  private appendEncoded<T extends CommandEvent | RdbKeyEvent>(record: T, bound: number, encode: (record: T, out: Buffer, at: number) => number): void {
     if (this.used + bound > this.block.length) {
       this.flush();
-      if (BLOCK_HEADER_BYTES + bound > this.block.length) return this.appendPacked(event);
+      if (BLOCK_HEADER_BYTES + bound > this.block.length) return this.appendPacked(record);
     }
-    this.used = encodeCommandRecord(event, this.block, this.used);
-  }
-
-  private appendRdbKey(event: RdbKeyEvent): void {
-    const bound = rdbKeyRecordBound(event);
-    if (this.used + bound > this.block.length) {
-      this.flush();
-      if (BLOCK_HEADER_BYTES + bound > this.block.length) return this.appendPacked(event);
-    }
-    this.used = encodeRdbKeyRecord(event, this.block, this.used);
+    this.used = encode(record, this.block, this.used);
   }
 
   private appendRaw(record: RawRecord): void {
@@ -120,6 +105,5 @@ export class TraceWriter {
     if (this.fd === null) throw new Error(`trace ${this.path} is closed`);
     let done = 0;
     while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
-    this.written += bytes.length;
   }
 }
