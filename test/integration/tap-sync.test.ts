@@ -97,6 +97,19 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
     }
   });
 
+  it('tap.disconnect() cuts one link with its reason; the replica comes back with a partial resync', async () => {
+    const c = await startCluster({ 'repl-diskless-sync': 'yes' });
+    await replicate(c);
+    await writeMixedWorkload(c.master.client, { commands: 200, seed: 8 });
+    await caughtUp(c);
+    expect(c.tap.disconnect(1, 'cut by the test')).toBe(true);
+    expect(c.tap.disconnect(99)).toBe(false);
+    await waitFor('the second link', 30_000, () => ofType(c.events, 'continue').length === 1);
+    expect(ofType(c.events, 'link-close')[0]).toMatchObject({ link: 1, reason: 'cut by the test' });
+    await caughtUp(c);
+    expect(await c.replica.digest()).toBe(await c.master.digest());
+  });
+
   it('serves several replicas at once, each on its own link', async () => {
     const c = await startCluster({ 'repl-diskless-sync': 'yes' });
     const second = await startServer({ name: 'test-replica-2' });
