@@ -59,8 +59,16 @@ describe('repltap inspect', () => {
       expect(line.type).toBeTypeOf('string');
       expect(line.type).not.toBe('raw');
     }
-    const binary = lines.find((l) => l.type === 'command' && (l.args as unknown[]).some((a) => typeof a === 'object'));
-    expect(binary).toBeDefined();
+    // Arguments are text when they are UTF-8 and {base64} otherwise: the workload sets u:<i> to bytes 00 ff 0d 0a <i>.
+    const commands = lines.filter((l) => l.type === 'command');
+    const select = commands.find((l) => l.name === 'select')!;
+    expect(select.args).toEqual([expect.stringMatching(/^\d+$/)]);
+    const binary = commands.find((l) => l.name === 'set' && typeof (l.args as unknown[])[0] === 'string' && String((l.args as unknown[])[0]).startsWith('u:'))!;
+    const value = (binary.args as { base64: string }[])[1]!;
+    expect(Buffer.from(value.base64, 'base64').subarray(0, 4)).toEqual(Buffer.from([0, 255, 13, 10]));
+    for (const line of commands) for (const arg of line.args as unknown[]) expect(typeof arg === 'string' || Object.keys(arg as object).join() === 'base64').toBe(true);
+    const rdbKey = lines.find((l) => l.type === 'rdb-key')!;
+    expect(rdbKey.key).toBeTypeOf('string');
     const withRaw = await runCli(['inspect', tracePath, '--json', '--raw', '--link', '2', '--type', 'continue']);
     const types = withRaw.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string; link: number }).type);
     expect(new Set(types)).toEqual(new Set(['raw', 'continue']));
