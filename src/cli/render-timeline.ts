@@ -75,7 +75,6 @@ export function renderLink(s: LinkSummary): string {
   if (s.keepalives.m2r + s.keepalives.r2m > 0) {
     lines.push(`${label('keep-alives')}${s.keepalives.m2r} from the master, ${s.keepalives.r2m} from the replica`);
   }
-  if (s.faults > 0) lines.push(`${label('faults')}${s.faults} acted on this link`);
   if (s.errors.length === 0) {
     lines.push(`${label('decoding')}no errors`);
   } else {

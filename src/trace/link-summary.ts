@@ -60,7 +60,6 @@ export interface LinkSummary {
   keepalives: { m2r: number; r2m: number };
   acks: AckStats;
   errors: DecodeErrorEvent[];
-  faults: number;
 }
 
 interface Work {
@@ -189,11 +188,6 @@ export class LinkSummarizer {
     }
   }
 
-  /** Counts a fault that acted on a link (recorded by the fault engine). */
-  fault(link: number): void {
-    this.work(link).summary.faults++;
-  }
-
   summaries(): LinkSummary[] {
     return [...this.links.values()].map((w) => {
       for (const command of w.pendingCommands.splice(0)) w.summary.handshake.push(`${command} → (no reply)`);
@@ -228,7 +222,6 @@ export class LinkSummarizer {
           keepalives: { m2r: 0, r2m: 0 },
           acks: { count: 0, lastOffset: null, lastAt: null, lagBytes: null, lagMs: null },
           errors: [],
-          faults: 0,
         },
         pendingCommands: [],
         lagBytes: [],
