@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LinkDecoder } from '../src/link/link-decoder.js';
-import { encodeCommand } from '../src/servers/redis-client.js';
+import { encodeCommand } from '../src/resp/encode.js';
 import { TraceWriter } from '../src/trace/writer.js';
 import type { TraceHeader } from '../src/trace/format.js';
 

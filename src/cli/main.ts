@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { TraceFormatError } from '../trace/errors.js';
 import { TOOL_VERSION } from '../version.js';
+import { registerCtl } from './commands/ctl.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerProxy } from './commands/proxy.js';
@@ -23,6 +24,7 @@ Exit status: 0 success; 1 a check answered no; 2 usage or input error (bad optio
   );
 
 registerProxy(program);
+registerCtl(program);
 registerInspect(program);
 registerRdb(program);
 registerDemo(program);

@@ -52,6 +52,8 @@ export function describeEvent(event: LinkEvent): string {
       return `keep-alive newline, ${ARROW[event.dir]}`;
     case 'decode-error':
       return `decode error ${ARROW[event.dir]} at byte ${event.at}: ${event.message} (bytes still forwarded, not decoded)`;
+    case 'fault':
+      return `fault ${event.id} (${event.action}) ${event.detail}${event.offset === null ? '' : ` at offset ${event.offset}`}`;
     case 'link-close':
       return `link closed: ${event.reason} (phase ${event.phase}; ${bytes(event.bytes.m2r)} master → replica, ${bytes(event.bytes.r2m)} replica → master)`;
   }

@@ -182,8 +182,24 @@ export interface LinkCloseEvent extends EventBase {
   bytes: { m2r: number; r2m: number };
 }
 
+/** A fault acted on the link (see src/faults): where, and what it did. */
+export interface FaultEvent extends EventBase {
+  type: 'fault';
+  id: string;
+  action: string;
+  dir: Direction | 'both';
+  /** Position in that direction's bytes (as they arrived) where the fault acted. */
+  pos: number;
+  /** Replication offset at that position, when it is in the command stream. */
+  offset: number | null;
+  phase: LinkPhase;
+  /** What it did, for people. */
+  detail: string;
+}
+
 export type LinkEvent =
   | LinkOpenEvent
+  | FaultEvent
   | HandshakeCommandEvent
   | HandshakeReplyEvent
   | PsyncEvent

@@ -32,6 +32,11 @@ export class LinkDecoder {
     return dir === 'm2r' ? this.master.opaque : this.replica.opaque;
   }
 
+  /** Bytes at the end of a direction that belong to a frame (or reply line) not yet complete. */
+  pendingBytes(dir: Direction): number {
+    return dir === 'm2r' ? this.master.pendingFrameBytes : this.replica.pendingFrameBytes;
+  }
+
   /** Payload bytes of the RDB in progress, or null outside the RDB phase. */
   get rdbBytes(): number | null {
     return this.master.rdbBytes;

@@ -62,6 +62,13 @@ export class MasterSideDecoder {
     return this.mode === M_RDB_LENGTH || this.mode === M_RDB_EOF ? this.meter!.bytes : null;
   }
 
+  /** Bytes at the end of what was fed that belong to a line or frame not yet complete. */
+  get pendingFrameBytes(): number {
+    if (this.mode === M_REPLIES) return this.lines.pending;
+    if (this.mode === M_STREAM) return this.scanner!.partialFrameBytes;
+    return 0;
+  }
+
   /** Bytes still announced by a length-framed RDB in progress. */
   get rdbRemainingBytes(): number | null {
     return this.mode === M_RDB_LENGTH ? this.rdbRemaining : null;
@@ -178,8 +185,8 @@ export class MasterSideDecoder {
         return this.fail(new DecodeError(this.lineStart, `invalid RDB length line ${JSON.stringify(text)}`));
       }
       out.push({ type: 'rdb-begin', t, link, pos, framing: 'length', length });
-      this.beginRdb(M_RDB_LENGTH, pos);
       this.rdbRemaining = length;
+      this.beginRdb(M_RDB_LENGTH, pos);
       if (length === 0) this.endRdb(pos);
     } else if (text.startsWith('+') || text.startsWith('-')) {
       out.push({ type: 'handshake', t, link, pos, dir: 'm2r', reply: text });
@@ -207,7 +214,8 @@ export class MasterSideDecoder {
     this.rdbStart = start;
     this.content = this.opts.rdb === 'none' ? null : new RdbContent(this.opts, start);
     this.headerChecked = false;
-    this.state.phase = 'rdb';
+    this.state.rdbLength = mode === M_RDB_LENGTH ? this.rdbRemaining : null;
+    this.state.enter('rdb', start, this.state.bytes.r2m);
   }
 
   private payload(bytes: Buffer, start: number, end: number): void {
@@ -236,7 +244,9 @@ export class MasterSideDecoder {
     this.streamStart = pos;
     this.streamBase = base ?? 0;
     this.state.masterOffset = base;
-    this.state.phase = 'stream';
+    this.state.streamStart = pos;
+    this.state.streamBase = this.streamBase;
+    this.state.enter('stream', pos, this.state.bytes.r2m);
     this.db = null;
     this.inTx = false;
   }

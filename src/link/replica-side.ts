@@ -29,6 +29,11 @@ export class ReplicaSideDecoder {
     return this.failed;
   }
 
+  /** Bytes at the end of what was fed that belong to a frame not yet complete. */
+  get pendingFrameBytes(): number {
+    return this.failed ? 0 : this.scanner.partialFrameBytes;
+  }
+
   /** When the connection ends: a decode-error if it ended inside a command frame. */
   end(t: number, out: LinkEvent[]): void {
     const partial = this.scanner.partialFrameBytes;
@@ -74,12 +79,12 @@ export class ReplicaSideDecoder {
       const offset = parseInteger(args[1]!);
       if (offset !== null) {
         this.state.psyncOffset = offset;
-        this.state.phase = 'sync-wait';
+        this.state.enter('sync-wait', this.state.bytes.m2r, pos);
         out.push({ type: 'psync', t, link, pos, replid: latin1(args[0]!), offset });
       }
     } else if (name === 'sync') {
       this.state.psyncOffset = null;
-      this.state.phase = 'sync-wait';
+      this.state.enter('sync-wait', this.state.bytes.m2r, pos);
       out.push({ type: 'sync', t, link, pos });
     }
   }

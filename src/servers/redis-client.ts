@@ -1,7 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import Parser from 'redis-parser';
+import { encodeCommand, type RespArg } from '../resp/encode.js';
 
-export type RedisArg = string | number | Buffer;
+export type RedisArg = RespArg;
 export type RedisReply = string | number | null | Buffer | RedisReply[];
 
 /** A Redis error reply (`-ERR ...`), as opposed to a broken connection. */
@@ -77,13 +78,4 @@ export class RedisClient {
     this.closedError ??= error;
     for (const p of this.pending.splice(0)) p.reject(error);
   }
-}
-
-export function encodeCommand(args: RedisArg[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-  for (const arg of args) {
-    const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg));
-    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'));
-  }
-  return Buffer.concat(parts);
 }

@@ -1,16 +1,5 @@
+import { seededGenerator } from '../random.js';
 import type { RedisArg, RedisClient } from './redis-client.js';
-
-/** A small deterministic generator (mulberry32), so a workload is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface WorkloadOptions {
   /** Client commands to send (a MULTI ... EXEC block counts as one). */
@@ -28,7 +17,7 @@ export interface WorkloadOptions {
  * propagated to replicas.
  */
 export async function writeMixedWorkload(client: RedisClient, options: WorkloadOptions): Promise<void> {
-  const random = seededRandom(options.seed ?? 1);
+  const random = seededGenerator(options.seed ?? 1);
   const dbs = options.dbs ?? 4;
   const batch = options.batch ?? 100;
   let db = 0;

@@ -1,25 +1,50 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { Step } from '../faults/planner.js';
+
+/** Bytes a pipe may hold in planned writes (delayed, throttled, frozen) before it stops reading. */
+const QUEUE_CAP_BYTES = 256 * 1024;
+
+export interface PipeHooks {
+  /** Decode and record a chunk; returns the planned writes when a fault shapes it, or null to forward it as is. */
+  chunk(chunk: Buffer): Step[] | null;
+  /** A planned cut came due: close the link. */
+  cut(reset: boolean): void;
+  /** Whether a freeze still holds bytes. */
+  holds(faultId: string): boolean;
+  now(): number;
+}
 
 /**
- * One direction of a link: reads chunks from `source`, hands each to `onChunk` (decode, record),
- * then writes it to `target`. When the target's buffer is full the source is paused until it
- * drains, so a slow reader slows the writer at the other end exactly as a direct TCP link would,
- * and repltap holds at most one chunk plus the socket buffers.
+ * One direction of a link: reads chunks from `source`, hands each to the hooks (decode, record,
+ * plan faults), then writes it to `target`. When the target's buffer is full, or planned writes
+ * pile up past a cap, the source is paused until they drain, so a slow reader slows the writer at
+ * the other end exactly as a direct TCP link would, and repltap's memory stays bounded.
  */
 export class Pipe {
   private waitingForDrain = false;
+  private pausedByQueue = false;
+  private readonly queue: Step[] = [];
+  private queuedBytes = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private finishing: (() => void) | null = null;
+  private stopped = false;
   private readonly readHash: Hash | null;
   private readonly writeHash: Hash | null;
   private readonly resume = (): void => {
     this.waitingForDrain = false;
-    if (!this.source.destroyed) this.source.resume();
+    if (this.queue.length > 0) this.pump();
+    else if (!this.source.destroyed) this.source.resume();
+  };
+  private readonly pumpLater = (): void => {
+    this.timer = null;
+    this.pump();
   };
 
   constructor(
     private readonly source: Socket,
     private readonly target: Socket,
-    private readonly onChunk: (chunk: Buffer) => void,
+    private readonly hooks: PipeHooks,
     digests: boolean,
   ) {
     this.readHash = digests ? createHash('sha256') : null;
@@ -34,11 +59,50 @@ export class Pipe {
   /** One chunk read from the source; returns false while the target is full (reading pauses). */
   readonly handle = (chunk: Buffer): boolean => {
     this.readHash?.update(chunk);
-    this.onChunk(chunk);
-    return this.write(chunk);
-  };
+    const steps = this.hooks.chunk(chunk);
+    if (this.stopped) return true;
+    if (steps === null && this.queue.length === 0) return this.write(chunk);
+    if (steps === null) this.enqueue({ kind: 'write', data: chunk, at: 0, heldBy: null });
+    else for (const step of steps) this.enqueue(step);
+    this.pump();
+    if (this.queuedBytes > QUEUE_CAP_BYTES && !this.pausedByQueue) {
+      this.pausedByQueue = true;
+      this.source.pause();
+    }
+    return !this.pausedByQueue && !this.waitingForDrain;
+  }
 
-  write(chunk: Buffer): boolean {
+  /** The source ended: end the target once every planned write has gone, then call `done`. */
+  finish(done: () => void): void {
+    if (this.queue.length === 0 || this.stopped) {
+      if (!this.target.destroyed) this.target.end();
+      done();
+      return;
+    }
+    this.finishing = done;
+  }
+
+  /** Forget planned writes and take no more (the link is being cut). */
+  stop(): void {
+    this.stopped = true;
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Something a held write waits for may have changed (a fault was removed). */
+  kick(): void {
+    if (this.queue.length > 0 && !this.waitingForDrain) this.pump();
+  }
+
+  /** SHA-256 (hex) of the bytes read and written so far, when digests are on. */
+  digests(): { read: string; written: string } | null {
+    if (this.readHash === null || this.writeHash === null) return null;
+    return { read: this.readHash.copy().digest('hex'), written: this.writeHash.copy().digest('hex') };
+  }
+
+  private write(chunk: Buffer): boolean {
     if (this.target.destroyed || this.target.writableEnded) return true;
     this.writeHash?.update(chunk);
     if (this.target.write(chunk)) return true;
@@ -50,9 +114,38 @@ export class Pipe {
     return false;
   }
 
-  /** SHA-256 (hex) of the bytes read and written so far, when digests are on. */
-  digests(): { read: string; written: string } | null {
-    if (this.readHash === null || this.writeHash === null) return null;
-    return { read: this.readHash.copy().digest('hex'), written: this.writeHash.copy().digest('hex') };
+  private enqueue(step: Step): void {
+    this.queue.push(step);
+    if (step.kind === 'write') this.queuedBytes += step.data.length;
+  }
+
+  /** Writes what is due, in order; waits on a timer, a freeze or the target's drain otherwise. */
+  private pump(): void {
+    if (this.timer || this.waitingForDrain) return;
+    while (this.queue.length > 0 && !this.stopped) {
+      const step = this.queue[0]!;
+      if (step.heldBy !== null && this.hooks.holds(step.heldBy)) return;
+      const wait = step.at - this.hooks.now();
+      if (wait > 0) {
+        this.timer = setTimeout(this.pumpLater, Math.ceil(wait));
+        return;
+      }
+      this.queue.shift();
+      if (step.kind === 'cut') {
+        this.hooks.cut(step.reset);
+        return;
+      }
+      this.queuedBytes -= step.data.length;
+      if (!this.write(step.data)) return;
+    }
+    if (this.queue.length === 0 && this.finishing) {
+      const done = this.finishing;
+      this.finishing = null;
+      this.finish(done);
+    }
+    if (this.pausedByQueue && this.queuedBytes <= QUEUE_CAP_BYTES / 2) {
+      this.pausedByQueue = false;
+      if (!this.waitingForDrain && !this.source.destroyed) this.source.resume();
+    }
   }
 }

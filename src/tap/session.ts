@@ -1,13 +1,14 @@
 import { connect, type Socket } from 'node:net';
 import type { Clock } from '../clock.js';
-import type { Direction, LinkEvent } from '../link/events.js';
+import type { FaultPlanner, PhaseMark, Step } from '../faults/planner.js';
+import type { Direction, FaultEvent, LinkEvent } from '../link/events.js';
 import type { LinkDecoderOptions } from '../link/decoder-options.js';
 import { LinkDecoder } from '../link/link-decoder.js';
 import type { CommandScannerOptions } from '../resp/command-scanner.js';
 import type { RawRecord } from '../trace/format.js';
 import { formatHostPort, type HostPort } from './address.js';
 import type { LinkInfo } from './link-info.js';
-import { Pipe } from './pipe.js';
+import { Pipe, type PipeHooks } from './pipe.js';
 import { ReadBuffers } from './read-buffers.js';
 
 /** How long a side may take to finish after the other closed before it is cut. */
@@ -22,6 +23,7 @@ export interface SessionOptions {
   recordSecrets: boolean;
   digests: boolean;
   scanner: Partial<CommandScannerOptions>;
+  faults: FaultPlanner;
 }
 
 /** Where a session sends what it observes. */
@@ -46,6 +48,7 @@ export class LinkSession {
   private ackOffset: number | null = null;
   private lastAckAt: number | null = null;
   private graceTimer: NodeJS.Timeout | null = null;
+  private cutting = false;
 
   constructor(
     readonly id: number,
@@ -98,22 +101,75 @@ export class LinkSession {
   /** Cuts both connections (tap shutdown, or a fault). */
   shutdown(reason: string): void {
     this.reason ??= reason;
+    this.toReplica?.stop();
+    this.toMaster?.stop();
     this.replica.destroy();
     this.master.destroy();
   }
 
+  /**
+   * A fault cut the link: what was already written to `toward` still reaches it (then a FIN, or a
+   * reset with `reset`), nothing more is forwarded either way.
+   */
+  cut(toward: Direction, reset: boolean, reason: string): void {
+    if (this.cutting) return;
+    this.cutting = true;
+    this.reason ??= reason;
+    this.toReplica?.stop();
+    this.toMaster?.stop();
+    if (reset) {
+      this.replica.resetAndDestroy();
+      this.master.resetAndDestroy();
+      return;
+    }
+    const [flushed, dropped] = toward === 'm2r' ? [this.replica, this.master] : [this.master, this.replica];
+    dropped.destroy();
+    flushed.end();
+    this.graceTimer ??= setTimeout(() => flushed.destroy(), CLOSE_GRACE_MS);
+    this.graceTimer.unref();
+  }
+
+  /** Events a timed fault produced for this link (a disconnect on an idle link). */
+  record(events: FaultEvent[]): void {
+    this.sink.events(events);
+  }
+
+  /** A freeze this link's planned writes may wait for was lifted. */
+  kick(): void {
+    this.toReplica?.kick();
+    this.toMaster?.kick();
+  }
+
   private wire(): void {
     this.connected = true;
-    this.toReplica = new Pipe(this.master, this.replica, (chunk) => this.observe('m2r', chunk), this.opts.digests);
-    this.toMaster = new Pipe(this.replica, this.master, (chunk) => this.observe('r2m', chunk), this.opts.digests);
+    this.toReplica = new Pipe(this.master, this.replica, this.hooks('m2r'), this.opts.digests);
+    this.toMaster = new Pipe(this.replica, this.master, this.hooks('r2m'), this.opts.digests);
     this.toMaster.start();
     this.replica.resume();
   }
 
-  private observe(dir: Direction, chunk: Buffer): void {
+  private hooks(dir: Direction): PipeHooks {
+    const { faults, clock } = this.opts;
+    return {
+      chunk: (chunk) => this.observe(dir, chunk),
+      cut: (reset) => this.cut(dir, reset, 'cut by a fault'),
+      holds: (id) => faults.holds(id, clock()),
+      now: clock,
+    };
+  }
+
+  private observe(dir: Direction, chunk: Buffer): Step[] | null {
     const t = this.opts.clock();
-    if (this.opts.raw) {
-      this.sink.raw({ type: 'raw', t, link: this.id, dir, pos: this.decoder.state.bytes[dir], data: chunk });
+    const state = this.decoder.state;
+    const start = state.bytes[dir];
+    if (this.opts.raw) this.sink.raw({ type: 'raw', t, link: this.id, dir, pos: start, data: chunk });
+    const faults = this.opts.faults;
+    const shaped = !faults.idle(this.id, dir);
+    let before: PhaseMark | null = null;
+    let pendingBefore = 0;
+    if (shaped) {
+      before = { phase: state.phase, start: { ...state.phaseStart }, rdbLength: state.rdbLength };
+      pendingBefore = this.decoder.pendingBytes(dir);
     }
     const events = this.decoder.feed(dir, chunk, t);
     if (dir === 'r2m') {
@@ -124,7 +180,15 @@ export class LinkSession {
         }
       }
     }
-    if (events.length > 0) this.sink.events(events);
+    if (before === null) {
+      if (events.length > 0) this.sink.events(events);
+      return null;
+    }
+    const plan = faults.plan({ link: this.id, dir, chunk, start, events, before, state, pendingBefore, pendingAfter: this.decoder.pendingBytes(dir), now: t });
+    // The master answers the PSYNC it was sent, so +CONTINUE resumes from the rewritten offset.
+    if (plan.psync) state.psyncOffset = plan.psync.offset;
+    if (plan.events.length > 0 || events.length > 0) this.sink.events(inPositionOrder(events, plan.events, state));
+    return plan.steps;
   }
 
   private watch(socket: Socket, side: 'master' | 'replica'): void {
@@ -137,16 +201,26 @@ export class LinkSession {
           : `${side} connection error: ${what}`;
       other.destroy();
     });
+    // A FIN or a close travels like data: after what is queued toward the other side (a freeze holds it too).
+    const onward = (done: () => void): void => {
+      const pipe = side === 'master' ? this.toReplica : this.toMaster;
+      if (pipe) pipe.finish(done);
+      else {
+        other.end();
+        done();
+      }
+    };
     socket.on('end', () => {
       this.reason ??= `${side} closed the connection`;
-      other.end();
+      onward(() => undefined);
     });
     socket.on('close', () => {
       this.reason ??= `${side} connection closed`;
       if (!other.destroyed) {
-        other.end();
-        this.graceTimer ??= setTimeout(() => other.destroy(), CLOSE_GRACE_MS);
-        this.graceTimer.unref();
+        onward(() => {
+          this.graceTimer ??= setTimeout(() => other.destroy(), CLOSE_GRACE_MS);
+          this.graceTimer.unref();
+        });
       }
       if (--this.openSockets === 0) this.finish();
     });
@@ -157,4 +231,21 @@ export class LinkSession {
     this.sink.events(this.decoder.close(this.opts.clock(), this.reason ?? 'closed'));
     this.sink.closed(this);
   }
+}
+
+/**
+ * A chunk's decoded events with the fault events placed where they acted: before the first event
+ * of the same direction that ends past the fault's position.
+ */
+function inPositionOrder(events: LinkEvent[], faults: FaultEvent[], state: { streamStart: number; streamBase: number }): LinkEvent[] {
+  if (faults.length === 0) return events;
+  const out: LinkEvent[] = [];
+  let next = 0;
+  for (const event of events) {
+    const end = 'pos' in event ? event.pos : 'size' in event ? state.streamStart + (event.offset - state.streamBase) : null;
+    while (next < faults.length && end !== null && end > faults[next]!.pos) out.push(faults[next++]!);
+    out.push(event);
+  }
+  while (next < faults.length) out.push(faults[next++]!);
+  return out;
 }

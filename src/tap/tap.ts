@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
+import { FaultPlanner } from '../faults/planner.js';
+import type { Fault } from '../faults/spec.js';
 import type { LinkEvent, RecordLevel } from '../link/events.js';
 import { DEFAULT_SCANNER_OPTIONS } from '../resp/command-scanner.js';
 import type { RawRecord } from '../trace/format.js';
@@ -32,6 +34,8 @@ export interface TapOptions {
   clock?: Clock;
   /** Keep a SHA-256 of every byte read and written on each side (for transparency checks). */
   digests?: boolean;
+  /** Faults in force from the start (see docs/faults.md); each is validated first. */
+  faults?: unknown[];
 }
 
 export interface TapEvents {
@@ -49,6 +53,8 @@ export class Tap extends EventEmitter<TapEvents> {
   private closing: Promise<void> | null = null;
   private readonly flushTimer: NodeJS.Timeout | null;
   private readonly log: EventLog;
+  private readonly planner = new FaultPlanner();
+  private deadline: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly server: Server,
@@ -79,6 +85,9 @@ export class Tap extends EventEmitter<TapEvents> {
       logger: options.logger ?? pino({ level: 'silent' }),
       clock: options.clock ?? systemClock,
     };
+    // Checked before anything listens, so a bad spec is a usage error and nothing is left running.
+    const check = new FaultPlanner();
+    for (const spec of options.faults ?? []) check.add(spec, resolved.clock(), []);
     const server = createServer({ noDelay: true });
     const address = await listenOn(server, listen);
     const trace = options.trace
@@ -99,7 +108,60 @@ export class Tap extends EventEmitter<TapEvents> {
         })
       : null;
     resolved.logger.info({ listen: formatHostPort(address), master: formatHostPort(master), trace: options.trace ?? null, record: resolved.record }, 'tap listening');
-    return new Tap(server, address, master, trace, resolved);
+    const tap = new Tap(server, address, master, trace, resolved);
+    for (const spec of options.faults ?? []) tap.addFault(spec);
+    return tap;
+  }
+
+  /** Validates and adds a fault (throws FaultSpecError naming the field); returns it with its id. */
+  addFault(spec: unknown): Fault {
+    const fault = this.planner.add(spec, this.options.clock(), this.snapshots());
+    this.options.logger.info({ fault }, 'fault added');
+    this.onDeadline();
+    return fault;
+  }
+
+  /** Removes a fault; bytes a freeze held go on. Returns false when there was no such fault. */
+  removeFault(id: string): boolean {
+    const removed = this.planner.remove(id);
+    if (removed) {
+      this.options.logger.info({ id }, 'fault removed');
+      for (const session of this.sessions.values()) session.kick();
+    }
+    return removed;
+  }
+
+  /** Removes every fault. */
+  resetFaults(): void {
+    this.planner.clear();
+    for (const session of this.sessions.values()) session.kick();
+  }
+
+  /** The faults in force, each with how many times it has acted. */
+  faults(): (Fault & { acts: number })[] {
+    return this.planner.list().map((fault) => ({ ...fault, acts: this.planner.acts(fault.id) }));
+  }
+
+  private snapshots(): { link: number; state: LinkSession['decoder']['state'] }[] {
+    return [...this.sessions.values()].map((s) => ({ link: s.id, state: s.decoder.state }));
+  }
+
+  /** Acts on faults that wait for time rather than bytes, and sets the timer for the next one. */
+  private onDeadline(): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
+    const now = this.options.clock();
+    for (const cut of this.planner.poll(now, this.snapshots())) {
+      const session = this.sessions.get(cut.link);
+      session?.record([cut.event]);
+      session?.cut('m2r', cut.reset, `fault ${cut.event.id}: disconnect`);
+    }
+    for (const session of this.sessions.values()) session.kick();
+    const next = this.planner.nextDeadline(now);
+    if (next !== null && !this.closing) {
+      this.deadline = setTimeout(() => this.onDeadline(), Math.max(1, Math.ceil(next - now)));
+      this.deadline.unref();
+    }
   }
 
   /** The live links, oldest first. */
@@ -118,6 +180,7 @@ export class Tap extends EventEmitter<TapEvents> {
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.server.close();
+      if (this.deadline) clearTimeout(this.deadline);
       const done = (): void => {
         if (this.flushTimer) clearInterval(this.flushTimer);
         this.trace?.close();
@@ -143,13 +206,14 @@ export class Tap extends EventEmitter<TapEvents> {
     const session = new LinkSession(
       this.nextLink++,
       socket,
-      { master: this.master, clock, args: record !== 'meta', rdb: record === 'meta' ? 'summary' : record === 'commands' ? 'keys' : 'values', raw: record === 'full', recordSecrets, digests, scanner: { maxArgBytes, maxArgs } },
+      { master: this.master, clock, args: record !== 'meta', rdb: record === 'meta' ? 'summary' : record === 'commands' ? 'keys' : 'values', raw: record === 'full', recordSecrets, digests, scanner: { maxArgBytes, maxArgs }, faults: this.planner },
       {
         events: (events) => this.onEvents(events),
         raw: (rawRecord: RawRecord) => this.trace?.append(rawRecord),
         closed: (closed) => {
           const info = closed.info();
           this.sessions.delete(closed.id);
+          this.planner.forget(closed.id);
           this.emit('link-closed', info);
         },
       },

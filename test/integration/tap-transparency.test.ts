@@ -1,8 +1,9 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeCommand } from '../../src/servers/redis-client.js';
+import { encodeCommand } from '../../src/resp/encode.js';
 import { waitFor } from '../../src/servers/wait.js';
-import { seededRandom, writeMixedWorkload } from '../../src/servers/workload.js';
+import { seededGenerator } from '../../src/random.js';
+import { writeMixedWorkload } from '../../src/servers/workload.js';
 import { startTap, type Tap } from '../../src/tap/tap.js';
 import type { LinkEvent } from '../../src/link/events.js';
 import { caughtUp, ofType, replicate, startCluster, useClusters } from '../support/cluster.js';
@@ -58,7 +59,7 @@ async function rawPeer(reply: Buffer): Promise<RawPeer> {
   return peer;
 }
 
-const random = seededRandom(99);
+const random = seededGenerator(99);
 const noise = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
 
 describe('garbage from either side', () => {

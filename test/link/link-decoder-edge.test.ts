@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LinkDecoder } from '../../src/link/link-decoder.js';
 import type { LinkEvent } from '../../src/link/events.js';
-import { encodeCommand } from '../../src/servers/redis-client.js';
+import { encodeCommand } from '../../src/resp/encode.js';
 import { bytewise, decodeChunks, m2r, r2m, type Chunk } from '../support/decode.js';
 
 const REPLID = 'b3bb99b5899e4202b09258ebe17e7cb109f25a1a';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CommandScanner, type CommandFrame } from '../../src/resp/command-scanner.js';
 import type { DecodeError } from '../../src/resp/decode-error.js';
-import { encodeCommand } from '../../src/servers/redis-client.js';
+import { encodeCommand } from '../../src/resp/encode.js';
 
 interface Scanned {
   frames: { kind: string; start: number; size: number; argc: number; args: string[]; cut: number[] | null }[];

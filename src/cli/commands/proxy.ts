@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { startControl } from '../../control/server.js';
 import type { RecordLevel } from '../../link/events.js';
 import { formatHostPort } from '../../tap/address.js';
 import { startTap } from '../../tap/tap.js';
@@ -14,6 +16,10 @@ interface ProxyOptions {
   recordSecrets?: boolean;
   maxArgBytes: number;
   logLevel: string;
+  fault: string[];
+  faults?: string;
+  control?: string;
+  controlToken?: string;
 }
 
 export function registerProxy(program: Command): void {
@@ -26,6 +32,10 @@ export function registerProxy(program: Command): void {
     .addOption(new Option('--record <level>', 'what the trace keeps: events only, plus command arguments, plus every raw byte').choices(RECORD_LEVELS).default('commands'))
     .option('--record-secrets', 'keep AUTH passwords in the trace and logs (redacted by default)')
     .option('--max-arg-bytes <n>', 'bytes kept of each command argument (the full length is always kept)', (v) => parseInteger(v, '--max-arg-bytes', 64), 256)
+    .option('--fault <json>', 'a fault in force from the start, as JSON (repeatable; see docs/faults.md)', (value: string, all: string[]) => [...all, value], [])
+    .option('--faults <file>', 'faults in force from the start: a JSON array of fault specs')
+    .option('--control <host:port>', 'serve the control API (links, faults) on this address')
+    .addOption(new Option('--control-token <token>', 'bearer token the control API requires (required off loopback)').env('REPLTAP_CONTROL_TOKEN'))
     .addOption(new Option('--log-level <level>', 'log verbosity (logs go to stderr)').choices(LOG_LEVELS).default('info'))
     .addHelpText('after', '\nRuns until SIGINT or SIGTERM, then flushes the trace and exits 0. Exit 2: bad option or the listen address is taken.')
     .action(async (options: ProxyOptions) => proxy(options));
@@ -40,19 +50,50 @@ async function proxy(options: ProxyOptions): Promise<void> {
     record: options.record,
     recordSecrets: options.recordSecrets ?? false,
     maxArgBytes: options.maxArgBytes,
+    faults: faultSpecs(options),
     logger,
   }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EADDRINUSE') throw new UsageError(`cannot listen on ${options.listen}: the address is in use; pick another with --listen`);
     if (error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen on ${options.listen}: ${error.code}`);
     throw error;
   });
+  const control = options.control ? await startControl(tap, { listen: options.control, token: options.controlToken ?? null }).catch(async (error: unknown) => {
+    await tap.close();
+    throw error;
+  }) : null;
+  if (control) logger.info({ control: formatHostPort(control.address), token: options.controlToken !== undefined }, 'control API listening');
   process.stderr.write(`repltap: point replicas at ${formatHostPort(tap.address)} (REPLICAOF ${tap.address.host} ${tap.address.port}); Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'stopping');
-      void tap.close().then(resolve);
+      void Promise.all([tap.close(), control?.close()]).then(() => resolve());
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+/** Every fault given with --fault and --faults, parsed as JSON (the tap checks each one's fields). */
+function faultSpecs(options: ProxyOptions): unknown[] {
+  const specs = options.fault.map((text, i) => parseJson(text, `--fault #${i + 1}`));
+  if (options.faults !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(options.faults, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read --faults ${options.faults}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const list = parseJson(text, `--faults ${options.faults}`);
+    if (!Array.isArray(list)) throw new UsageError(`--faults ${options.faults} must hold a JSON array of fault specs`);
+    specs.push(...(list as unknown[]));
+  }
+  return specs;
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`${where} is not valid JSON: ${(error as Error).message}`);
+  }
 }

@@ -1,0 +1,111 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import type { Fault } from '../../faults/spec.js';
+import { formatHostPort, parseHostPort } from '../../tap/address.js';
+import type { LinkInfo } from '../../tap/link-info.js';
+import { writeOut } from '../output.js';
+
+interface CtlOptions {
+  control: string;
+  token?: string;
+  json?: boolean;
+}
+
+export function registerCtl(program: Command): void {
+  const ctl = program
+    .command('ctl')
+    .description("talk to a running tap's control API (repltap proxy --control)")
+    .requiredOption('--control <host:port>', 'the control API address')
+    .option('--token <token>', 'bearer token, when the tap was started with --control-token', process.env.REPLTAP_CONTROL_TOKEN)
+    .option('--json', 'print the API answer as JSON')
+    .addHelpText('after', '\nExit 2 when the API cannot be reached or refuses the request (the message says why).');
+  ctl
+    .command('health')
+    .description('is the tap up: its addresses, links and faults')
+    .action(async (_o, cmd: Command) => {
+      const answer = (await call(options(cmd), 'GET', '/health')) as Record<string, unknown>;
+      await show(options(cmd), answer, () => `ok: tap ${String(answer.listen)} → master ${String(answer.master)}, ${String(answer.links)} links, ${String(answer.faults)} faults\n`);
+    });
+  ctl
+    .command('links')
+    .description('the live links with their phase, offsets and lag')
+    .action(async (_o, cmd: Command) => {
+      const links = (await call(options(cmd), 'GET', '/links')) as LinkInfo[];
+      await show(options(cmd), links, () => (links.length === 0 ? 'no links\n' : links.map(describeLink).join('')));
+    });
+  const faults = ctl.command('faults').description('list, add or remove faults');
+  faults
+    .command('list')
+    .description('the faults in force and how often each has acted')
+    .action(async (_o, cmd: Command) => {
+      const list = (await call(options(cmd), 'GET', '/faults')) as (Fault & { acts: number })[];
+      await show(options(cmd), list, () => (list.length === 0 ? 'no faults\n' : list.map(describeFault).join('')));
+    });
+  faults
+    .command('add <json>')
+    .description('add a fault (JSON, see docs/faults.md); prints it with its id')
+    .action(async (json: string, _o, cmd: Command) => {
+      let spec: unknown;
+      try {
+        spec = JSON.parse(json) as unknown;
+      } catch (error) {
+        throw new UsageError(`the fault is not valid JSON: ${(error as Error).message}`);
+      }
+      const fault = (await call(options(cmd), 'POST', '/faults', spec)) as Fault & { acts?: number };
+      await show(options(cmd), fault, () => `added ${describeFault({ ...fault, acts: 0 })}`);
+    });
+  faults
+    .command('remove <id>')
+    .description('remove a fault (bytes a freeze held go on)')
+    .action(async (id: string, _o, cmd: Command) => {
+      await call(options(cmd), 'DELETE', `/faults/${encodeURIComponent(id)}`);
+      await show(options(cmd), { removed: id }, () => `removed ${id}\n`);
+    });
+  ctl
+    .command('reset')
+    .description('remove every fault')
+    .action(async (_o, cmd: Command) => {
+      const answer = (await call(options(cmd), 'POST', '/reset')) as { removed: number };
+      await show(options(cmd), answer, () => `removed ${answer.removed} faults\n`);
+    });
+}
+
+function options(cmd: Command): CtlOptions {
+  return cmd.optsWithGlobals<CtlOptions>();
+}
+
+async function call(options: CtlOptions, method: string, path: string, body?: unknown): Promise<unknown> {
+  const address = formatHostPort(parseHostPort(options.control, '--control'));
+  let response: Response;
+  try {
+    response = await fetch(`http://${address}${path}`, {
+      method,
+      headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new UsageError(`cannot reach the control API at ${address}: ${cause}; is repltap proxy running with --control ${address}?`);
+  }
+  const text = await response.text();
+  const answer = text === '' ? null : (JSON.parse(text) as unknown);
+  if (!response.ok) throw new UsageError(`the control API refused ${method} ${path} (HTTP ${response.status}): ${(answer as { error?: string } | null)?.error ?? text}`);
+  return answer;
+}
+
+async function show(options: CtlOptions, data: unknown, human: () => string): Promise<void> {
+  await writeOut(options.json ? `${JSON.stringify(data)}\n` : human());
+}
+
+function describeLink(link: LinkInfo): string {
+  const lag = link.ackOffset !== null && link.masterOffset !== null ? `, ack ${link.ackOffset} (${link.masterOffset - link.ackOffset} B behind)` : '';
+  const offset = link.masterOffset === null ? '' : `, offset ${link.masterOffset}`;
+  return `link ${link.id}: replica ${link.replica} → master ${link.master}, phase ${link.phase}${offset}${lag}, ${link.bytes.m2r} B m2r, ${link.bytes.r2m} B r2m\n`;
+}
+
+function describeFault(fault: Fault & { acts: number }): string {
+  const when = Object.keys(fault.when).length === 0 ? '' : ` when ${JSON.stringify(fault.when)}`;
+  const params = Object.keys(fault.params).length === 0 ? '' : ` ${JSON.stringify(fault.params)}`;
+  return `${fault.id}: ${fault.action} ${fault.direction}${params}${when}, acted ${fault.acts}${fault.times === null ? '' : `/${fault.times}`} times\n`;
+}

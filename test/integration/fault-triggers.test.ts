@@ -1,0 +1,98 @@
+import { connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { FaultSpecError } from '../../src/faults/errors.js';
+import { encodeCommand } from '../../src/resp/encode.js';
+import { seedDataset } from '../../src/servers/workload.js';
+import { waitFor } from '../../src/servers/wait.js';
+import { caughtUp, ofType, replicate, startCluster, useClusters } from '../support/cluster.js';
+
+useClusters();
+
+/**
+ * A bare replica that handshakes through the tap and counts the RDB payload bytes it receives
+ * until the connection closes: the receiving side of a cut.
+ */
+function countRdbBytes(port: number): Promise<{ announced: number; received: number }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let buffered = Buffer.alloc(0);
+    let announced = -1;
+    let received = 0;
+    // The master refuses a PSYNC sent while a reply is still pending: wait for REPLCONF's +OK first.
+    socket.on('connect', () => socket.write(encodeCommand(['REPLCONF', 'capa', 'psync2'])));
+    socket.on('data', (chunk) => {
+      if (announced >= 0) {
+        received += chunk.length;
+        return;
+      }
+      buffered = Buffer.concat([buffered, chunk]);
+      const text = buffered.toString('latin1');
+      if (text === '+OK\r\n') {
+        buffered = Buffer.alloc(0);
+        socket.write(encodeCommand(['PSYNC', '?', '-1']));
+        return;
+      }
+      const header = /\$(\d+)\r\n/.exec(text);
+      if (header) {
+        announced = Number(header[1]);
+        received = buffered.length - (header.index + header[0].length);
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve({ announced, received }));
+  });
+}
+
+describe('fault triggers on a real link', () => {
+  it('a disconnect at afterBytes N in the RDB forwards exactly N RDB bytes', async () => {
+    const c = await startCluster({ 'repl-diskless-sync': 'no' });
+    await seedDataset(c.master.client, 400);
+    const fault = c.tap.addFault({ action: 'disconnect', when: { phase: 'rdb', afterBytes: 12_345 } });
+    const { announced, received } = await countRdbBytes(c.tap.address.port);
+    expect(announced).toBeGreaterThan(12_345);
+    expect(received).toBe(12_345);
+    const acted = ofType(c.events, 'fault');
+    expect(acted).toHaveLength(1);
+    expect(acted[0]).toMatchObject({ id: fault.id, action: 'disconnect', phase: 'rdb' });
+    const begin = ofType(c.events, 'rdb-begin')[0]!;
+    expect(acted[0]!.pos - begin.pos).toBe(12_345);
+  });
+
+  it('a disconnect at afterPercent 50 cuts at half the announced length, and the next sync completes', async () => {
+    const c = await startCluster({ 'repl-diskless-sync': 'no' });
+    await seedDataset(c.master.client, 300);
+    c.tap.addFault({ action: 'disconnect', when: { phase: 'rdb', afterPercent: 50 } });
+    await replicate(c);
+    await caughtUp(c);
+    const begins = ofType(c.events, 'rdb-begin');
+    const fault = ofType(c.events, 'fault')[0]!;
+    expect(fault.pos - begins[0]!.pos).toBe(Math.floor(begins[0]!.length! / 2));
+    expect(ofType(c.events, 'rdb-end').length).toBe(1);
+    expect(await c.replica.digest()).toBe(await c.master.digest());
+  });
+
+  it('refuses a bad spec with the field named, and keeps forwarding', async () => {
+    const c = await startCluster();
+    expect(() => c.tap.addFault({ action: 'explode' })).toThrow(/fault action: expected one of delay/);
+    expect(() => c.tap.addFault({ action: 'delay', params: { ms: -5 } })).toThrow(/fault params\.ms: must be 0 or more, got -5/);
+    expect(() => c.tap.addFault({ action: 'delay', params: { ms: 5 }, when: { after: 1 } })).toThrow(FaultSpecError);
+    expect(c.tap.faults()).toEqual([]);
+    await replicate(c);
+    await c.master.client.call('SET', 'k', 'v');
+    await caughtUp(c);
+  });
+
+  it('a freeze holds the stream until removed, then everything arrives in order', async () => {
+    const c = await startCluster();
+    await replicate(c);
+    const fault = c.tap.addFault({ action: 'freeze', direction: 'm2r' });
+    for (let i = 0; i < 50; i++) await c.master.client.call('RPUSH', 'list', String(i));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(Number((await c.replica.client.call('LLEN', 'list')) as number)).toBe(0);
+    expect(c.tap.removeFault(fault.id)).toBe(true);
+    await caughtUp(c);
+    expect(await c.replica.client.call('LRANGE', 'list', 0, -1)).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
+    expect(ofType(c.events, 'fault')[0]).toMatchObject({ id: fault.id, action: 'freeze', phase: 'stream' });
+    await waitFor('no more held writes', 1000, () => c.tap.faults().length === 0);
+  });
+});
