@@ -8,6 +8,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerProxy } from './commands/proxy.js';
 import { registerRdb } from './commands/rdb.js';
+import { registerScenario } from './commands/scenario.js';
 import { EXIT } from './exit-codes.js';
 
 const program = new Command()
@@ -28,6 +29,7 @@ registerCtl(program);
 registerInspect(program);
 registerRdb(program);
 registerDemo(program);
+registerScenario(program);
 
 function fail(message: string, code: number): never {
   process.stderr.write(`repltap: ${message}\n`);
