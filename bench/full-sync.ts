@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisServer } from '../src/servers/redis-server.js';
 import { waitFor } from '../src/servers/wait.js';
-import { startRelay, type RelayKind } from './relay.js';
+import { startRelay, TAP_KINDS, type RelayKind } from './relay.js';
 
 export interface FullSyncRun {
   relay: RelayKind;
@@ -28,7 +28,7 @@ export async function benchFullSync(sizeMiB: number, rounds: number, kinds: Rela
       for (const kind of kinds) {
         const trace = join(tmpdir(), `repltap-bench-${process.pid}.rtrace`);
         const replica = await RedisServer.start({ name: 'bench-replica', config: { 'repl-timeout': 300 } });
-        const relay = await startRelay(kind, master.port, kind === 'tap' ? trace : null);
+        const relay = await startRelay(kind, master.port, TAP_KINDS.includes(kind) ? trace : null);
         try {
           const cpuBefore = relay.cpu();
           const start = performance.now();

@@ -14,7 +14,7 @@ import { benchDecoder } from './decoder.js';
 import { benchFullSync, type FullSyncRun } from './full-sync.js';
 import { benchRdb } from './rdb.js';
 import { benchStream, type StreamRun } from './stream.js';
-import type { RelayKind } from './relay.js';
+import { relayKinds, TAP_KINDS, type RelayKind } from './relay.js';
 
 const { values } = parseArgs({
   options: {
@@ -52,11 +52,11 @@ if (suites.has('decoder')) {
 
 if (suites.has('fullsync')) {
   const size = Number(values['size-mib']);
-  const runs: FullSyncRun[] = await benchFullSync(size, rounds, ['direct', 'socat', 'node-pipe', 'tap']);
+  const runs: FullSyncRun[] = await benchFullSync(size, rounds, relayKinds());
   const direct = by(runs, 'direct', (r) => r.seconds);
   const socatCpu = by(runs, 'socat', (r) => r.relayCpuSeconds);
   out.push(`### Full sync of a ${size} MiB RDB (diskless, rdbcompression no)`, '', '| link | wall s | wall / direct | relay CPU s | CPU / socat | relay peak RSS MiB |', '| --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const kind of ['direct', 'socat', 'node-pipe', 'tap'] as const) {
+  for (const kind of relayKinds()) {
     const wall = by(runs, kind, (r) => r.seconds);
     const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
     const rss = by(runs, kind, (r) => r.relayPeakRssMiB);
@@ -67,9 +67,9 @@ if (suites.has('fullsync')) {
 
 if (suites.has('stream')) {
   const commands = Number(values.commands);
-  const runs: StreamRun[] = await benchStream(commands, rounds, ['direct', 'socat', 'node-pipe', 'tap']);
+  const runs: StreamRun[] = await benchStream(commands, rounds, relayKinds());
   out.push(`### Stream: redis-benchmark -t set -P 32 -c 4 -d 32, ${commands} commands`, '', '| link | benchmark s | max lag bytes | drain ms | relay CPU s | relay CPU µs/command | relay peak RSS MiB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const kind of ['direct', 'socat', 'node-pipe', 'tap'] as const) {
+  for (const kind of relayKinds()) {
     const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
     out.push(
       `| ${kind} | ${by(runs, kind, (r) => r.benchmarkSeconds).toFixed(2)} | ${by(runs, kind, (r) => r.maxLagBytes).toFixed(0)} | ${by(runs, kind, (r) => r.drainMs).toFixed(0)} | ${kind === 'direct' ? '-' : cpu.toFixed(2)} | ${kind === 'direct' ? '-' : ((cpu / commands) * 1e6).toFixed(2)} | ${kind === 'direct' ? '-' : by(runs, kind, (r) => r.relayPeakRssMiB).toFixed(0)} |`,

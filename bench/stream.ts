@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisServer } from '../src/servers/redis-server.js';
 import { waitFor } from '../src/servers/wait.js';
-import { startRelay, type RelayKind } from './relay.js';
+import { startRelay, TAP_KINDS, type RelayKind } from './relay.js';
 
 export interface StreamRun {
   relay: RelayKind;
@@ -34,7 +34,7 @@ export async function benchStream(commands: number, rounds: number, kinds: Relay
       const master = await RedisServer.start({ name: 'bench-master', config: { 'repl-backlog-size': '256mb' } });
       const replica = await RedisServer.start({ name: 'bench-replica' });
       const trace = join(tmpdir(), `repltap-bench-stream-${process.pid}.rtrace`);
-      const relay = await startRelay(kind, master.port, kind === 'tap' ? trace : null);
+      const relay = await startRelay(kind, master.port, TAP_KINDS.includes(kind) ? trace : null);
       try {
         await replica.client.call('REPLICAOF', '127.0.0.1', relay.port);
         await waitFor('the replica to sync', 30_000, async () => (await replica.info()).master_link_status === 'up');

@@ -3,11 +3,13 @@ import { Command, CommanderError } from 'commander';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { TraceFormatError } from '../trace/errors.js';
 import { TOOL_VERSION } from '../version.js';
+import { registerCapture } from './commands/capture.js';
 import { registerCtl } from './commands/ctl.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerProxy } from './commands/proxy.js';
 import { registerRdb } from './commands/rdb.js';
+import { registerReplay } from './commands/replay.js';
 import { registerScenario } from './commands/scenario.js';
 import { EXIT } from './exit-codes.js';
 
@@ -26,6 +28,8 @@ Exit status: 0 success; 1 a check answered no; 2 usage or input error (bad optio
 
 registerProxy(program);
 registerCtl(program);
+registerCapture(program);
+registerReplay(program);
 registerInspect(program);
 registerRdb(program);
 registerDemo(program);

@@ -32,6 +32,7 @@ function renderSync(attempt: SyncAttempt, index: number, openedAt: number): stri
   const reply = attempt.reply ? attempt.reply.replace(/[0-9a-f]{40}/, (id) => shortId(id)) : '(no reply)';
   const kind = { full: 'full resync', partial: 'partial resync', error: 'refused', none: 'no outcome before the link ended' }[attempt.outcome];
   lines.push(`${label(`sync ${index + 1}`)}+${seconds(attempt.at - openedAt)}  ${request} → ${reply}: ${kind}`);
+  if (attempt.cause !== null) lines.push(`${INDENT}why: ${attempt.cause}`);
   const rdb = attempt.rdb;
   if (rdb) {
     const framing = rdb.framing === 'eof' ? 'diskless ($EOF:)' : `disk-based ($${rdb.announced})`;
@@ -75,6 +76,7 @@ export function renderLink(s: LinkSummary): string {
   if (s.keepalives.m2r + s.keepalives.r2m > 0) {
     lines.push(`${label('keep-alives')}${s.keepalives.m2r} from the master, ${s.keepalives.r2m} from the replica`);
   }
+  s.faults.forEach((f, i) => lines.push(`${i === 0 ? label('faults') : INDENT}+${seconds(f.t - openedAt)}  fault ${f.id} (${f.action}) ${f.detail}${f.offset === null ? '' : ` at offset ${f.offset}`}`));
   if (s.errors.length === 0) {
     lines.push(`${label('decoding')}no errors`);
   } else {

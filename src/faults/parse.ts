@@ -90,8 +90,9 @@ function parseTrigger(json: Json): FaultTrigger {
 }
 
 function parseDirection(value: unknown, action: FaultAction, params: Json): Direction | 'both' {
+  const firstFrame: unknown = Array.isArray(params.frames) ? (params.frames as unknown[])[0] : params.frames;
   const implied: Direction | null =
-    action === 'rewrite-psync' ? 'r2m' : action === 'drop' && Array.isArray(params.frames) && typeof params.frames[0] === 'string' ? (DROPPABLE_FRAMES[params.frames[0] as DroppableFrame] ?? null) : null;
+    action === 'rewrite-psync' ? 'r2m' : action === 'drop' && typeof firstFrame === 'string' && Object.hasOwn(DROPPABLE_FRAMES, firstFrame) ? DROPPABLE_FRAMES[firstFrame as DroppableFrame] : null;
   if (value === undefined) return implied ?? 'm2r';
   const direction = oneOf(value, 'direction', ['m2r', 'r2m', 'both'] as const, false);
   if (implied !== null && direction !== implied) throw new FaultSpecError('direction', `${action}${action === 'drop' ? ` of ${String(params.frames as unknown[])}` : ''} acts on ${implied} only`);

@@ -118,7 +118,7 @@ interface DirectionOutput {
  */
 export class FaultPlanner {
   private readonly entries = new Map<string, FaultEntry>();
-  private readonly outputs = new Map<string, DirectionOutput>();
+  private readonly outputs = new Map<number, DirectionOutput>();
   private nextId = 1;
 
   /** Validates and adds a fault; counters and times start now. */
@@ -151,7 +151,8 @@ export class FaultPlanner {
 
   /** True when no fault could touch this link's direction: the caller forwards untouched. */
   idle(link: number, dir: Direction): boolean {
-    if (this.entries.size === 0) return !this.outputs.has(outputKey(link, dir));
+    // Called for every chunk of every link: nothing is allocated on the way to `true`.
+    if (this.entries.size === 0) return this.outputs.size === 0 || !this.outputs.has(outputKey(link, dir));
     for (const { fault } of this.entries.values()) {
       if (fault.when.link !== undefined && fault.when.link !== link) continue;
       if (fault.direction === 'both' || fault.direction === dir || (fault.action === 'disconnect' && triggerDirection(fault) === dir)) return false;
@@ -165,6 +166,21 @@ export class FaultPlanner {
     if (!entry) return false;
     for (const on of entry.links.values()) if (on.active && (on.active.until === null || on.active.until > now)) return true;
     return false;
+  }
+
+  /**
+   * The freeze in force on a link's direction, if any, as the write step it would put last in
+   * line: a FIN waits behind it like any byte.
+   */
+  gate(link: number, dir: Direction, phase: LinkPhase, now: number): Step | null {
+    for (const entry of this.entries.values()) {
+      const { fault } = entry;
+      if (fault.action !== 'freeze' || (fault.direction !== 'both' && fault.direction !== dir)) continue;
+      const on = entry.links.get(link);
+      if (on === undefined || !this.inForce(on, fault, phase, now)) continue;
+      return { kind: 'write', data: Buffer.alloc(0), at: on.active.until ?? now, heldBy: on.active.until === null ? fault.id : null };
+    }
+    return null;
   }
 
   /** A link is gone: forget its output state. */
@@ -209,7 +225,7 @@ export class FaultPlanner {
         on.acted.add(key);
         if (!this.draw(entry)) continue;
         entry.acts++;
-        const event = this.event(entry, link, dir, state.bytes[dir], state, now, `disconnected the link${fault.params.reset ? ' with a reset' : ''} (idle, at ${state.phase})`);
+        const event = this.event(entry, link, dir, state.bytes[dir], state, state.phase, now, `disconnected the link${fault.params.reset ? ' with a reset' : ''} (idle, at ${state.phase})`);
         cuts.push({ link, reset: fault.params.reset, event });
       }
     }
@@ -253,13 +269,13 @@ export class FaultPlanner {
         case 'disconnect': {
           if (!this.claim(entry, on, hit.key)) break;
           if (cut === null || hit.at < cut.at) cut = { at: hit.at, reset: fault.params.reset };
-          events.push(this.event(entry, ctx.link, ctx.dir, hit.at, ctx.state, ctx.now, `disconnected the link${fault.params.reset ? ' with a reset' : ''} after ${describeAt(hit)}`));
+          events.push(this.event(entry, ctx.link, ctx.dir, hit.at, ctx.state, hit.phase, ctx.now, `disconnected the link${fault.params.reset ? ' with a reset' : ''} after ${describeAt(hit)}`));
           break;
         }
         case 'corrupt': {
           if (hit.at >= Math.min(end, hit.to) || !this.claim(entry, on, hit.key)) break;
           const original = pieces.flip(hit.at, fault.params.mask);
-          if (original !== null) events.push(this.event(entry, ctx.link, ctx.dir, hit.at, ctx.state, ctx.now, `flipped byte ${describeAt(hit)}: 0x${hex(original)} → 0x${hex(original ^ fault.params.mask)}`));
+          if (original !== null) events.push(this.event(entry, ctx.link, ctx.dir, hit.at, ctx.state, hit.phase, ctx.now, `flipped byte ${describeAt(hit)}: 0x${hex(original)} → 0x${hex(original ^ fault.params.mask)}`));
           break;
         }
         case 'rewrite-psync': {
@@ -269,7 +285,7 @@ export class FaultPlanner {
           const offset = fault.params.offset ?? -1;
           pieces.replace(frame.from, frame.to, encodeCommand(['PSYNC', replid, offset]), ctx.now);
           psync = { replid, offset };
-          events.push(this.event(entry, ctx.link, ctx.dir, frame.from, ctx.state, ctx.now, `rewrote the replica's PSYNC to PSYNC ${replid} ${offset}`));
+          events.push(this.event(entry, ctx.link, ctx.dir, frame.from, ctx.state, hit.phase, ctx.now, `rewrote the replica's PSYNC to PSYNC ${replid} ${offset}`));
           break;
         }
         case 'drop': {
@@ -279,7 +295,7 @@ export class FaultPlanner {
             if (!this.draw(entry)) continue;
             entry.acts++;
             pieces.remove(frame.from, frame.to);
-            events.push(this.event(entry, ctx.link, ctx.dir, frame.from, ctx.state, ctx.now, `dropped a ${frameKind(frame.event)} frame of ${frame.to - frame.from} bytes`));
+            events.push(this.event(entry, ctx.link, ctx.dir, frame.from, ctx.state, hit.phase, ctx.now, `dropped a ${frameKind(frame.event)} frame of ${frame.to - frame.from} bytes`));
           }
           break;
         }
@@ -288,7 +304,7 @@ export class FaultPlanner {
             if (!this.claim(entry, on, hit.key)) break;
             const until = fault.action === 'freeze' && fault.params.durationMs !== null ? ctx.now + fault.params.durationMs : null;
             on.active = { key: hit.key, since: hit.at, until };
-            events.push(this.event(entry, ctx.link, ctx.dir, hit.at, ctx.state, ctx.now, `${describeLasting(fault)} from ${describeAt(hit)}`));
+            events.push(this.event(entry, ctx.link, ctx.dir, hit.at, ctx.state, hit.phase, ctx.now, `${describeLasting(fault)} from ${describeAt(hit)}`));
           }
           if (this.inForce(on, fault, hit.phase, ctx.now)) this.shape(entry, on, pieces, output, ctx, Math.max(hit.at, on.active.since), hit.to);
         }
@@ -429,10 +445,10 @@ export class FaultPlanner {
     return { base: { ...base }, commands: 0, acted: new Set(), active: null };
   }
 
-  private event(entry: FaultEntry, link: number, dir: Direction, pos: number, state: LinkState, now: number, detail: string): FaultEvent {
+  private event(entry: FaultEntry, link: number, dir: Direction, pos: number, state: LinkState, phase: LinkPhase, now: number, detail: string): FaultEvent {
     const { fault } = entry;
-    const inStream = dir === 'm2r' && state.phase === 'stream' && pos >= state.streamStart;
-    return { type: 'fault', t: now, link, id: fault.id, action: fault.action, dir: fault.direction, pos, offset: inStream ? state.streamBase + (pos - state.streamStart) : null, phase: state.phase, detail };
+    const inStream = dir === 'm2r' && phase === 'stream' && pos >= state.streamStart;
+    return { type: 'fault', t: now, link, id: fault.id, action: fault.action, dir: fault.direction, pos, offset: inStream ? state.streamBase + (pos - state.streamStart) : null, phase, detail };
   }
 }
 
@@ -446,8 +462,8 @@ function hasBytePosition(fault: Fault): boolean {
   return when.afterBytes !== undefined || when.afterPercent !== undefined || when.offset !== undefined || when.afterCommands !== undefined || when.command !== undefined;
 }
 
-function outputKey(link: number, dir: Direction): string {
-  return `${link}:${dir}`;
+function outputKey(link: number, dir: Direction): number {
+  return link * 2 + (dir === 'm2r' ? 0 : 1);
 }
 
 /** The phases a chunk crosses, in its own direction's positions. */

@@ -9,8 +9,7 @@ export const backlogOverflow: Scenario = {
   description: 'cut the link, write more than repl-backlog-size while the replica is held off, reconnect: +FULLRESYNC',
   run: (options) =>
     inLab('backlog-overflow', options, { master: { 'repl-backlog-size': BACKLOG_BYTES } }, async (lab, evidence) => {
-      await lab.replicate();
-      await lab.caughtUp();
+      await lab.streaming();
       await lab.master.client.call('SET', 'before', 'cut');
       await lab.caughtUp();
       const before = await lab.counters(lab.master);

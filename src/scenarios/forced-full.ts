@@ -8,9 +8,8 @@ export const forcedFull: Scenario = {
   description: "rewrite the replica's PSYNC to PSYNC ? -1: a full resync although the backlog could serve it",
   run: (options) =>
     inLab('forced-full', options, {}, async (lab, evidence) => {
-      await lab.replicate();
       // Written once the replica streams, so that the backlog holds it.
-      await lab.caughtUp();
+      await lab.streaming();
       await writeMixedWorkload(lab.master.client, { commands: 200, seed: 3 });
       await lab.caughtUp();
       const before = await lab.counters(lab.master);

@@ -74,6 +74,12 @@ export class Lab {
     await this.replica.client.call('REPLICAOF', this.tap.address.host, this.tap.address.port);
   }
 
+  /** REPLICAOF the tap and wait until the replica streams, caught up: writes after this are in the backlog. */
+  async streaming(): Promise<number> {
+    await this.replicate();
+    return this.caughtUp();
+  }
+
   /** Waits until the replica holds the master's offset and its ACK of it went through the tap. */
   async caughtUp(timeoutMs = 60_000): Promise<number> {
     return waitFor('the replica to catch up with the master and acknowledge it', timeoutMs, async () => {

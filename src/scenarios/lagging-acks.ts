@@ -17,8 +17,7 @@ export const laggingAcks: Scenario = {
   description: "drop the replica's ACKs: the master's view of its offset stalls (lag grows, WAIT times out) while data still flows",
   run: (options) =>
     inLab('lagging-acks', options, {}, async (lab, evidence) => {
-      await lab.replicate();
-      await lab.caughtUp();
+      await lab.streaming();
       await lab.master.client.call('SET', 'before', 'drop');
       const acked = await lab.caughtUp();
       const drop = lab.addFault({ action: 'drop', params: { frames: ['ack'] } });

@@ -8,9 +8,8 @@ export const partialResync: Scenario = {
   description: 'a cut in the stream, within the backlog: the replica reconnects and gets +CONTINUE, no RDB',
   run: (options) =>
     inLab('partial-resync', options, {}, async (lab, evidence) => {
-      await lab.replicate();
       // Written once the replica streams, so that the backlog holds it.
-      await lab.caughtUp();
+      await lab.streaming();
       await writeMixedWorkload(lab.master.client, { commands: 300, seed: 1 });
       await lab.caughtUp();
       const before = await lab.counters(lab.master);

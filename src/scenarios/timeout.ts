@@ -10,8 +10,7 @@ export const timeout: Scenario = {
   description: `freeze both directions longer than repl-timeout (${TIMEOUT_S} s here): both sides time out, the replica reconnects and resyncs`,
   run: (options) =>
     inLab('timeout', options, { master: { 'repl-timeout': TIMEOUT_S, 'repl-ping-replica-period': 1 }, replica: { 'repl-timeout': TIMEOUT_S } }, async (lab, evidence) => {
-      await lab.replicate();
-      await lab.caughtUp();
+      await lab.streaming();
       await lab.master.client.call('SET', 'before', 'freeze');
       await lab.caughtUp();
       // A partition, not a close: no byte and no FIN crosses until it ends. Once: the next link must sync.

@@ -12,6 +12,8 @@ export interface PipeHooks {
   cut(reset: boolean): void;
   /** Whether a freeze still holds bytes. */
   holds(faultId: string): boolean;
+  /** The freeze in force on this direction, as an empty write to queue behind (or null). */
+  gate(): Step | null;
   now(): number;
 }
 
@@ -74,6 +76,13 @@ export class Pipe {
 
   /** The source ended: end the target once every planned write has gone, then call `done`. */
   finish(done: () => void): void {
+    const gate = this.queue.length === 0 && !this.stopped && this.finishing === null ? this.hooks.gate() : null;
+    if (gate !== null) {
+      this.enqueue(gate);
+      this.finishing = done;
+      this.pump();
+      return;
+    }
     if (this.queue.length === 0 || this.stopped) {
       if (!this.target.destroyed) this.target.end();
       done();
@@ -136,7 +145,7 @@ export class Pipe {
         return;
       }
       this.queuedBytes -= step.data.length;
-      if (!this.write(step.data)) return;
+      if (step.data.length > 0 && !this.write(step.data)) return;
     }
     if (this.queue.length === 0 && this.finishing) {
       const done = this.finishing;

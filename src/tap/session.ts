@@ -154,6 +154,7 @@ export class LinkSession {
       chunk: (chunk) => this.observe(dir, chunk),
       cut: (reset) => this.cut(dir, reset, 'cut by a fault'),
       holds: (id) => faults.holds(id, clock()),
+      gate: () => faults.gate(this.id, dir, this.decoder.state.phase, clock()),
       now: clock,
     };
   }

@@ -7,8 +7,8 @@ import type { Fault } from '../faults/spec.js';
 import type { LinkEvent, RecordLevel } from '../link/events.js';
 import { DEFAULT_SCANNER_OPTIONS } from '../resp/command-scanner.js';
 import type { RawRecord } from '../trace/format.js';
+import { newTraceHeader } from '../trace/header.js';
 import { TraceWriter } from '../trace/writer.js';
-import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { formatHostPort, parseHostPort, type HostPort } from './address.js';
 import { EventLog } from './event-log.js';
 import type { LinkInfo } from './link-info.js';
@@ -90,23 +90,17 @@ export class Tap extends EventEmitter<TapEvents> {
     for (const spec of options.faults ?? []) check.add(spec, resolved.clock(), []);
     const server = createServer({ noDelay: true });
     const address = await listenOn(server, listen);
-    const trace = options.trace
-      ? new TraceWriter(options.trace, {
-          type: 'header',
-          format: 'repltap-trace',
-          version: 1,
-          tool: TOOL_NAME,
-          toolVersion: TOOL_VERSION,
-          startedAt: resolved.clock(),
-          source: 'proxy',
-          master: formatHostPort(master),
-          listen: formatHostPort(address),
-          record: resolved.record,
-          maxArgBytes: resolved.maxArgBytes,
-          maxArgs: resolved.maxArgs,
-          recordSecrets: resolved.recordSecrets,
-        })
-      : null;
+    const header = newTraceHeader({
+      startedAt: resolved.clock(),
+      source: 'proxy',
+      master: formatHostPort(master),
+      listen: formatHostPort(address),
+      record: resolved.record,
+      maxArgBytes: resolved.maxArgBytes,
+      maxArgs: resolved.maxArgs,
+      recordSecrets: resolved.recordSecrets,
+    });
+    const trace = options.trace ? new TraceWriter(options.trace, header) : null;
     resolved.logger.info({ listen: formatHostPort(address), master: formatHostPort(master), trace: options.trace ?? null, record: resolved.record }, 'tap listening');
     const tap = new Tap(server, address, master, trace, resolved);
     for (const spec of options.faults ?? []) tap.addFault(spec);

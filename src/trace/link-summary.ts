@@ -1,4 +1,4 @@
-import type { DecodeErrorEvent, LinkEvent } from '../link/events.js';
+import type { DecodeErrorEvent, FaultEvent, LinkEvent } from '../link/events.js';
 import type { TraceRecord } from './format.js';
 
 /** One PSYNC or SYNC and what came of it. */
@@ -12,6 +12,8 @@ export interface SyncAttempt {
   /** Offset the stream resumes from. */
   offset: number | null;
   rdb: RdbTransfer | null;
+  /** Why it went the way it did, where the trace shows it (a fault, the backlog, the replid, the previous link). */
+  cause: string | null;
 }
 
 export interface RdbTransfer {
@@ -60,6 +62,8 @@ export interface LinkSummary {
   keepalives: { m2r: number; r2m: number };
   acks: AckStats;
   errors: DecodeErrorEvent[];
+  /** Faults that acted on this link, in order. */
+  faults: FaultEvent[];
 }
 
 interface Work {
@@ -72,9 +76,20 @@ interface Work {
   sentHead: number;
 }
 
+/** How an earlier link of the same trace ended: what explains the next link's sync. */
+interface EndedLink {
+  link: number;
+  reason: string;
+  phase: string;
+  cutBy: FaultEvent | null;
+}
+
 /** Builds a per-link summary by streaming over a trace's records once. */
 export class LinkSummarizer {
   private readonly links = new Map<number, Work>();
+  /** The master's replid as last seen on any link. */
+  private masterReplid: string | null = null;
+  private lastEnded: EndedLink | null = null;
 
   add(record: TraceRecord): void {
     if (record.type === 'raw') return;
@@ -116,14 +131,20 @@ export class LinkSummarizer {
           replid: null,
           offset: null,
           rdb: null,
+          cause: null,
         });
         break;
       case 'fullresync':
         this.syncReply(work, `+FULLRESYNC ${event.replid} ${event.offset}`, 'full', event.replid, event.offset);
+        this.explain(s, event.replid, event.offset);
         break;
       case 'continue':
         this.syncReply(work, `+CONTINUE${event.replid ? ` ${event.replid}` : ''}`, 'partial', event.replid, event.offset);
+        this.explain(s, event.replid, event.offset);
         this.streamAt(s, event.offset);
+        break;
+      case 'fault':
+        s.faults.push(event);
         break;
       case 'endoff':
         this.syncReply(work, `$ENDOFF:${event.offset} ${event.replid}`, 'full', event.replid, event.offset);
@@ -131,7 +152,7 @@ export class LinkSummarizer {
       case 'rdb-begin': {
         let attempt = s.syncs.at(-1);
         if (attempt === undefined || attempt.rdb !== null) {
-          attempt = { at: event.t, request: '(none seen)', outcome: 'full', reply: null, replid: null, offset: null, rdb: null };
+          attempt = { at: event.t, request: '(none seen)', outcome: 'full', reply: null, replid: null, offset: null, rdb: null, cause: null };
           s.syncs.push(attempt);
         }
         if (attempt.outcome === 'none') attempt.outcome = 'full';
@@ -184,8 +205,41 @@ export class LinkSummarizer {
         s.closeReason = event.reason;
         s.closePhase = event.phase;
         s.bytes = event.bytes;
+        this.lastEnded = { link: s.link, reason: event.reason, phase: event.phase, cutBy: s.faults.find((f) => f.action === 'disconnect') ?? null };
         break;
     }
+  }
+
+  /** Why a sync went full or partial, from what the trace showed before it. */
+  private explain(s: LinkSummary, replid: string | null, offset: number | null): void {
+    const attempt = s.syncs.at(-1);
+    if (attempt === undefined) return;
+    // The master's history as known before this answer, else the one it answers with.
+    const known = this.masterReplid ?? replid;
+    if (replid !== null) this.masterReplid = replid;
+    const reasons: string[] = [];
+    const rewrite = s.faults.find((f) => f.action === 'rewrite-psync');
+    const asked = /^PSYNC (\S+) (-?\d+)$/.exec(attempt.request);
+    if (attempt.outcome === 'partial') {
+      reasons.push(`the master still held offset ${offset ?? '?'} in its backlog`);
+    } else if (rewrite) {
+      reasons.push(`fault ${rewrite.id} ${rewrite.detail}`);
+    } else if (attempt.request === 'SYNC') {
+      reasons.push('SYNC (without PSYNC) always means a full sync');
+    } else if (asked && asked[1] === '?') {
+      reasons.push('the replica had no replication history to resume (first sync, or it gave its history up)');
+    } else if (asked && known !== null && asked[1] !== known) {
+      reasons.push(`the replica asked for history ${asked[1]!.slice(0, 8)}…, not the master's ${known.slice(0, 8)}… (restart, failover or another master)`);
+    } else if (asked && offset !== null) {
+      const gap = offset - (Number(asked[2]) - 1);
+      reasons.push(gap > 0 ? `offset ${asked[2]} was no longer in the master's backlog: the master was ${gap} bytes ahead (more than repl-backlog-size kept)` : `the master refused offset ${asked[2]} (replid unknown to it, or no backlog)`);
+    }
+    const ended = this.lastEnded;
+    if (ended !== null && ended.link !== s.link) {
+      const how = ended.cutBy ? `cut by fault ${ended.cutBy.id} (${ended.cutBy.detail})` : ended.reason;
+      reasons.push(`after link ${ended.link} ended in phase ${ended.phase}: ${how}`);
+    }
+    attempt.cause = reasons.length > 0 ? reasons.join('; ') : null;
   }
 
   summaries(): LinkSummary[] {
@@ -222,6 +276,7 @@ export class LinkSummarizer {
           keepalives: { m2r: 0, r2m: 0 },
           acks: { count: 0, lastOffset: null, lastAt: null, lagBytes: null, lagMs: null },
           errors: [],
+          faults: [],
         },
         pendingCommands: [],
         lagBytes: [],

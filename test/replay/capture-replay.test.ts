@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startCapture } from '../../src/replay/capture.js';
+import { readRecording } from '../../src/replay/recording.js';
+import { Replay } from '../../src/replay/replay.js';
+import { waitFor } from '../../src/servers/wait.js';
+import { seedDataset, writeMixedWorkload } from '../../src/servers/workload.js';
+import { readTraceRecords } from '../../src/trace/reader.js';
+import { startServer, useClusters } from '../support/cluster.js';
+
+useClusters();
+const dir = mkdtempSync(join(tmpdir(), 'repltap-replay-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('capture then replay into a real replica', () => {
+  it('a replica fed the replay of 100k commands and a mixed RDB ends with the digest the master had', async () => {
+    const master = await startServer({ name: 'golden-master', config: { 'repl-diskless-sync-delay': 0 } });
+    await seedDataset(master.client, 100);
+    const trace = join(dir, 'big.rtrace');
+    const capture = startCapture({ master: master.address, trace });
+    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await writeMixedWorkload(master.client, { commands: 100_000, seed: 5 });
+    const offset = Number((await master.info()).master_repl_offset);
+    await waitFor('the capture to acknowledge everything', 30_000, async () => (await master.info()).slave0?.includes(`offset=${offset},`));
+    capture.stop('test done');
+    const result = await capture.done;
+    expect(result.offset).toBe(offset);
+    const digest = await master.digest();
+
+    const recording = readRecording(trace);
+    expect(recording.commands).toBe(result.commands);
+    expect(recording.commands).toBeGreaterThanOrEqual(100_000);
+    const replay = await Replay.start(recording, { speed: 'max' });
+    try {
+      const replica = await startServer({ name: 'golden-replica' });
+      await replica.client.call('REPLICAOF', replay.address.host, replay.address.port);
+      await waitFor('the replica to apply the whole recording', 60_000, async () => Number((await replica.info()).master_repl_offset) >= recording.endOffset);
+      expect(recording.endOffset).toBe(offset);
+      expect(await replica.digest()).toBe(digest);
+      expect(replay.served).toMatchObject([{ reply: 'full', from: recording.offset }]);
+    } finally {
+      await replay.close();
+    }
+  });
+
+  it('a replica that drops the link mid-stream comes back with PSYNC and gets +CONTINUE', async () => {
+    const master = await startServer({ name: 'paced-master', config: { 'repl-diskless-sync-delay': 0 } });
+    const trace = join(dir, 'paced.rtrace');
+    const capture = startCapture({ master: master.address, trace });
+    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    // Spread over about two seconds, so that the replay at speed 1 is still streaming when the link is cut.
+    for (let i = 0; i < 20; i++) {
+      await writeMixedWorkload(master.client, { commands: 200, seed: 100 + i });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await waitFor('the capture to acknowledge everything', 10_000, async () => (await master.info()).slave0?.includes(`offset=${(await master.info()).master_repl_offset}`));
+    capture.stop('test done');
+    await capture.done;
+    const digest = await master.digest();
+    const replay = await Replay.start(readRecording(trace), { speed: 1 });
+    try {
+      const replica = await startServer({ name: 'paced-replica' });
+      await replica.client.call('REPLICAOF', replay.address.host, replay.address.port);
+      await waitFor('the replica to stream', 30_000, async () => Number((await replica.info()).master_repl_offset) > replay.recording.offset + 1000);
+      await replica.client.call('CLIENT', 'KILL', 'TYPE', 'master');
+      await waitFor('the replica to apply the whole recording', 30_000, async () => Number((await replica.info()).master_repl_offset) >= replay.recording.endOffset);
+      expect(replay.served.map((s) => s.reply)).toEqual(['full', 'partial']);
+      expect(replay.served[1]!.request).toMatch(new RegExp(`^PSYNC ${replay.recording.replid} \\d+$`));
+      expect(await replica.digest()).toBe(digest);
+    } finally {
+      await replay.close();
+    }
+  });
+
+  it('capture stops after exactly --commands N', async () => {
+    const master = await startServer({ name: 'count-master', config: { 'repl-diskless-sync-delay': 0 } });
+    const trace = join(dir, 'count.rtrace');
+    const capture = startCapture({ master: master.address, trace, commands: 50 });
+    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await master.client.pipeline(Array.from({ length: 80 }, (_, i) => ['SET', `k${i}`, i]));
+    const result = await capture.done;
+    expect(result).toMatchObject({ commands: 50, reason: '--commands 50 reached' });
+  });
+
+  it('capture records what the tap records, with source capture, ACKs every second and answers GETACK', async () => {
+    const master = await startServer({ name: 'ack-master', config: { 'repl-diskless-sync-delay': 0 } });
+    const trace = join(dir, 'acks.rtrace');
+    const capture = startCapture({ master: master.address, trace, durationMs: 2500 });
+    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await master.client.call('SET', 'k', 'v');
+    expect(await master.client.call('WAIT', 1, 2000)).toBe(1);
+    const result = await capture.done;
+    expect(result.reason).toBe('--duration reached');
+    const { header, records } = readTraceRecords(trace);
+    expect(header).toMatchObject({ source: 'capture', record: 'full', listen: null });
+    const types = new Set(records.map((r) => r.type));
+    for (const type of ['link-open', 'handshake', 'psync', 'fullresync', 'rdb-begin', 'rdb-end', 'command', 'getack', 'ack', 'raw', 'link-close']) expect(types).toContain(type);
+    expect(records.filter((r) => r.type === 'ack').length).toBeGreaterThanOrEqual(2);
+  });
+});
