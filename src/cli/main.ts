@@ -6,11 +6,13 @@ import { TOOL_VERSION } from '../version.js';
 import { registerCapture } from './commands/capture.js';
 import { registerCtl } from './commands/ctl.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDiff } from './commands/diff.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerProxy } from './commands/proxy.js';
 import { registerRdb } from './commands/rdb.js';
 import { registerReplay } from './commands/replay.js';
 import { registerScenario } from './commands/scenario.js';
+import { registerTrace } from './commands/trace.js';
 import { EXIT } from './exit-codes.js';
 
 const program = new Command()
@@ -31,6 +33,8 @@ registerCtl(program);
 registerCapture(program);
 registerReplay(program);
 registerInspect(program);
+registerDiff(program);
+registerTrace(program);
 registerRdb(program);
 registerDemo(program);
 registerScenario(program);

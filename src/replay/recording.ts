@@ -18,6 +18,8 @@ export interface Recording {
   /** The replication offset of the snapshot: the stream's first byte is at offset + 1. */
   offset: number;
   snapshot: Buffer[];
+  /** How the RDB was framed: after a diskless (`$EOF:`) RDB a master waits for the replica's first ACK. */
+  framing: 'length' | 'eof';
   /** The stream, in the order and with the times it arrived. */
   stream: TimedBytes[];
   /** Replication offset after the last complete frame of the stream. */
@@ -50,7 +52,7 @@ export function readRecording(path: string, link?: number): Recording {
       if (!bytes) links.set(record.link, (bytes = { raw: [], events: [] }));
       if (record.type === 'raw') {
         if (record.dir === 'm2r') bytes.raw.push({ pos: record.pos, t: record.t, data: Buffer.from(record.data.buffer, record.data.byteOffset, record.data.length) });
-      } else if (record.type === 'fullresync' || record.type === 'rdb-end' || record.type === 'continue' || record.type === 'command' || record.type === 'ping' || record.type === 'getack') {
+      } else if (record.type === 'fullresync' || record.type === 'rdb-begin' || record.type === 'rdb-end' || record.type === 'continue' || record.type === 'command' || record.type === 'ping' || record.type === 'getack') {
         bytes.events.push(record);
       }
     }
@@ -63,7 +65,7 @@ export function readRecording(path: string, link?: number): Recording {
   const source = links.get(first);
   const sync = source ? fullSync(source) : null;
   if (!source || !sync) throw new UsageError(`${path}: link ${first} ${source ? 'has no complete full sync' : 'is not in the trace'} (links: ${ids.join(', ') || 'none'})`);
-  const recording: Recording = { replid: sync.replid, offset: sync.offset, snapshot: slice(source, sync.snapshotFrom, sync.streamFrom).map((p) => p.data), stream: [], endOffset: sync.offset, links: [first], commands: 0 };
+  const recording: Recording = { replid: sync.replid, offset: sync.offset, snapshot: slice(source, sync.snapshotFrom, sync.streamFrom).map((p) => p.data), framing: sync.framing, stream: [], endOffset: sync.offset, links: [first], commands: 0 };
   append(recording, source, sync.streamFrom, sync.offset);
   // Later links that resumed the same history carry the stream on.
   for (const id of ids.filter((id) => id > first)) {
@@ -78,12 +80,14 @@ export function readRecording(path: string, link?: number): Recording {
 }
 
 /** The link's first complete full sync: where the snapshot and the stream begin. */
-function fullSync(bytes: LinkBytes): { replid: string; offset: number; snapshotFrom: number; streamFrom: number } | null {
+function fullSync(bytes: LinkBytes): { replid: string; offset: number; snapshotFrom: number; streamFrom: number; framing: 'length' | 'eof' } | null {
   const index = bytes.events.findIndex((e) => e.type === 'fullresync');
   const resync = bytes.events[index];
-  const end = bytes.events.slice(index + 1).find((e) => e.type === 'rdb-end');
-  if (!resync || resync.type !== 'fullresync' || !end || end.type !== 'rdb-end') return null;
-  return { replid: resync.replid, offset: resync.offset, snapshotFrom: resync.pos, streamFrom: end.pos };
+  const rest = bytes.events.slice(index + 1);
+  const begin = rest.find((e) => e.type === 'rdb-begin');
+  const end = rest.find((e) => e.type === 'rdb-end');
+  if (!resync || resync.type !== 'fullresync' || !begin || begin.type !== 'rdb-begin' || !end || end.type !== 'rdb-end') return null;
+  return { replid: resync.replid, offset: resync.offset, snapshotFrom: resync.pos, streamFrom: end.pos, framing: begin.framing };
 }
 
 /** Adds the link's complete stream frames from direction position `from` (at replication `offset`) past what the recording has. */

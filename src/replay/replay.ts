@@ -124,6 +124,8 @@ export class Replay {
 class ReplicaConnection {
   streaming = false;
   caughtUp = false;
+  /** The stream to send once the replica acknowledges a diskless RDB. */
+  private afterAck: (() => void) | null = null;
   private readonly scanner = new CommandScanner({});
   private readonly name: string;
   private timer: NodeJS.Timeout | null = null;
@@ -169,6 +171,11 @@ class ReplicaConnection {
       case 'replconf':
         // ACKs get no answer; everything else (listening-port, capa, ...) is accepted.
         if (!equalsWord(args[0], 'ack')) this.write(Buffer.from('+OK\r\n'));
+        else if (this.afterAck) {
+          const start = this.afterAck;
+          this.afterAck = null;
+          start();
+        }
         return;
       case 'psync':
         this.psync(args[0] === undefined ? '?' : latin1(args[0]), args[1] === undefined ? null : parseInteger(args[1]));
@@ -197,9 +204,13 @@ class ReplicaConnection {
   private serve(request: string, reply: 'full' | 'partial', from: number): void {
     this.streaming = true;
     this.replay.note({ replica: this.name, request, reply, from });
-    if (reply === 'full') for (const piece of this.replay.recording.snapshot) this.write(piece);
     const { recorded, extension } = this.replay.streamFrom(from);
-    this.send(recorded, extension);
+    if (reply === 'partial') return this.send(recorded, extension);
+    for (const piece of this.replay.recording.snapshot) this.write(piece);
+    // A replica finds the end of a diskless RDB by its last 40 bytes read, so nothing may follow
+    // until it says it has loaded: as a master does, wait for its first ACK.
+    if (this.replay.recording.framing === 'eof') this.afterAck = () => this.send(recorded, extension);
+    else this.send(recorded, extension);
   }
 
   /** Sends the recorded stream at the recorded pace (scaled), then the PINGs sent since it ended. */

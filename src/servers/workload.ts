@@ -1,6 +1,12 @@
 import { seededGenerator } from '../random.js';
 import type { RedisArg, RedisClient } from './redis-client.js';
 
+/**
+ * Expiry times (2100-01-01 on): absolute, so that the same workload gives the same data, digest
+ * and trace on every run, and far enough that recorded fixtures never expire.
+ */
+const FAR_FUTURE_S = 4_102_444_800;
+
 export interface WorkloadOptions {
   /** Client commands to send (a MULTI ... EXEC block counts as one). */
   commands: number;
@@ -35,8 +41,9 @@ export async function writeMixedWorkload(client: RedisClient, options: WorkloadO
     else if (r < 0.5) batchCommands.push(['RPUSH', `l:${key}`, `e${i}`]);
     else if (r < 0.6) batchCommands.push(['SADD', `set:${key}`, `m${i % 97}`, `m${i}`]);
     else if (r < 0.7) batchCommands.push(['ZADD', `z:${key}`, (random() * 1000).toFixed(3), `m${i}`]);
-    else if (r < 0.77) batchCommands.push(['XADD', `x:${key}`, '*', 'i', i, 'v', key]);
-    else if (r < 0.84) batchCommands.push(['SET', `e:${key}`, `expiring-${i}`, 'EX', 3600]);
+    // Explicit stream ids keep runs identical; the seed in the key keeps two workloads on one server apart.
+    else if (r < 0.77) batchCommands.push(['XADD', `x:${options.seed ?? 1}:${key}`, `${i + 1}-1`, 'i', i, 'v', key]);
+    else if (r < 0.84) batchCommands.push(['SET', `e:${key}`, `expiring-${i}`, 'EXAT', FAR_FUTURE_S + i]);
     else if (r < 0.9) batchCommands.push(['SET', `u:${i}`, Buffer.from([0, 255, 13, 10, i & 255])]);
     else batchCommands.push(['MULTI'], ['SET', `t:${key}`, `${i}`], ['INCR', `tc:${key}`], ['HSET', `th:${key}`, 'f', `${i}`], ['EXEC']);
     if (batchCommands.length >= batch) {
@@ -60,8 +67,8 @@ export async function seedDataset(client: RedisClient, keysPerType = 50): Promis
       commands.push(['SADD', `set:${i}`, 'a', 'b', `${i}`]);
       commands.push(['SADD', `intset:${i}`, 1, 2, i]);
       commands.push(['ZADD', `zset:${i}`, 1, 'a', 2.5, 'b']);
-      commands.push(['XADD', `stream:${i}`, '*', 'field', `${i}`]);
-      commands.push(['SET', `ttl:${i}`, 'soon', 'EX', 7200]);
+      commands.push(['XADD', `stream:${i}`, `${i + 1}-1`, 'field', `${i}`]);
+      commands.push(['SET', `ttl:${i}`, 'soon', 'EXAT', FAR_FUTURE_S + i]);
     }
   }
   commands.push(['SELECT', 0]);

@@ -11,6 +11,8 @@ export interface SyncAttempt {
   replid: string | null;
   /** Offset the stream resumes from. */
   offset: number | null;
+  /** When the master answered. */
+  answeredAt: number | null;
   rdb: RdbTransfer | null;
   /** Why it went the way it did, where the trace shows it (a fault, the backlog, the replid, the previous link). */
   cause: string | null;
@@ -38,6 +40,8 @@ export interface AckStats {
   lagBytes: { max: number; p50: number; p99: number } | null;
   /** How long ago the master had sent the acknowledged byte, at each ACK. */
   lagMs: { max: number; p50: number; p99: number } | null;
+  /** Every ACK's lag in bytes and (where it could be dated) in ms, for statistics over several links. */
+  samples: { bytes: number[]; ms: number[] };
 }
 
 export interface LinkSummary {
@@ -113,7 +117,7 @@ export class LinkSummarizer {
           const attempt = s.syncs.at(-1);
           if (command === undefined && attempt !== undefined && attempt.reply === null) {
             // The answer to PSYNC/SYNC itself: an error, or Valkey's +DUALCHANNELSYNC.
-            this.syncReply(work, event.reply, event.reply.startsWith('-') ? 'error' : 'full');
+            this.syncReply(work, event.t, event.reply, event.reply.startsWith('-') ? 'error' : 'full');
           } else {
             s.handshake.push(`${command ?? '(unsolicited)'} → ${event.reply}`);
           }
@@ -130,16 +134,17 @@ export class LinkSummarizer {
           reply: null,
           replid: null,
           offset: null,
+          answeredAt: null,
           rdb: null,
           cause: null,
         });
         break;
       case 'fullresync':
-        this.syncReply(work, `+FULLRESYNC ${event.replid} ${event.offset}`, 'full', event.replid, event.offset);
+        this.syncReply(work, event.t, `+FULLRESYNC ${event.replid} ${event.offset}`, 'full', event.replid, event.offset);
         this.explain(s, event.replid, event.offset);
         break;
       case 'continue':
-        this.syncReply(work, `+CONTINUE${event.replid ? ` ${event.replid}` : ''}`, 'partial', event.replid, event.offset);
+        this.syncReply(work, event.t, `+CONTINUE${event.replid ? ` ${event.replid}` : ''}`, 'partial', event.replid, event.offset);
         this.explain(s, event.replid, event.offset);
         this.streamAt(s, event.offset);
         break;
@@ -147,12 +152,12 @@ export class LinkSummarizer {
         s.faults.push(event);
         break;
       case 'endoff':
-        this.syncReply(work, `$ENDOFF:${event.offset} ${event.replid}`, 'full', event.replid, event.offset);
+        this.syncReply(work, event.t, `$ENDOFF:${event.offset} ${event.replid}`, 'full', event.replid, event.offset);
         break;
       case 'rdb-begin': {
         let attempt = s.syncs.at(-1);
         if (attempt === undefined || attempt.rdb !== null) {
-          attempt = { at: event.t, request: '(none seen)', outcome: 'full', reply: null, replid: null, offset: null, rdb: null, cause: null };
+          attempt = { at: event.t, request: '(none seen)', outcome: 'full', reply: null, replid: null, offset: null, answeredAt: event.t, rdb: null, cause: null };
           s.syncs.push(attempt);
         }
         if (attempt.outcome === 'none') attempt.outcome = 'full';
@@ -245,8 +250,9 @@ export class LinkSummarizer {
   summaries(): LinkSummary[] {
     return [...this.links.values()].map((w) => {
       for (const command of w.pendingCommands.splice(0)) w.summary.handshake.push(`${command} → (no reply)`);
-      w.summary.acks.lagBytes = stats(w.lagBytes);
-      w.summary.acks.lagMs = stats(w.lagMs);
+      w.summary.acks.lagBytes = percentiles(w.lagBytes);
+      w.summary.acks.lagMs = percentiles(w.lagMs);
+      w.summary.acks.samples = { bytes: w.lagBytes, ms: w.lagMs };
       return w.summary;
     });
   }
@@ -274,7 +280,7 @@ export class LinkSummarizer {
           firstOffset: null,
           lastOffset: null,
           keepalives: { m2r: 0, r2m: 0 },
-          acks: { count: 0, lastOffset: null, lastAt: null, lagBytes: null, lagMs: null },
+          acks: { count: 0, lastOffset: null, lastAt: null, lagBytes: null, lagMs: null, samples: { bytes: [], ms: [] } },
           errors: [],
           faults: [],
         },
@@ -289,9 +295,10 @@ export class LinkSummarizer {
     return work;
   }
 
-  private syncReply(work: Work, reply: string, outcome: SyncAttempt['outcome'], replid: string | null = null, offset: number | null = null): void {
+  private syncReply(work: Work, t: number, reply: string, outcome: SyncAttempt['outcome'], replid: string | null = null, offset: number | null = null): void {
     const attempt = work.summary.syncs.at(-1);
     if (attempt === undefined || attempt.reply !== null) return;
+    attempt.answeredAt = t;
     attempt.reply = reply;
     attempt.outcome = outcome;
     attempt.replid = replid;
@@ -325,7 +332,8 @@ export class LinkSummarizer {
   }
 }
 
-function stats(values: number[]): { max: number; p50: number; p99: number } | null {
+/** Max, median and 99th percentile, or null without values. */
+export function percentiles(values: number[]): { max: number; p50: number; p99: number } | null {
   if (values.length === 0) return null;
   const sorted = Float64Array.from(values).sort();
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;

@@ -74,7 +74,7 @@ describe('faults from the command line', () => {
     const faults = readTraceRecords(trace).records.filter((r) => r.type === 'fault');
     expect(faults).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'cut', action: 'disconnect', link: 1, phase: 'stream' }), expect.objectContaining({ id: 'slow', action: 'delay', link: 1 })]));
     const inspected = await runCli(['inspect', trace]);
-    expect(inspected.stdout).toMatch(/faults {7}\+\S+ s  fault slow \(delay\) delaying by 1 ms/);
+    expect(inspected.stdout).toMatch(/faults {7}\+[\d.]+ m?s  fault slow \(delay\) delaying by 1 ms/);
     expect(inspected.stdout).toMatch(/fault cut \(disconnect\) disconnected the link after \d+ bytes of stream at offset \d+/);
     expect(inspected.stdout).toMatch(/why: the master still held offset \d+ in its backlog; after link 1 ended in phase stream: cut by fault cut/);
   });

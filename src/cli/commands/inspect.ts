@@ -4,7 +4,7 @@ import type { LinkEventType } from '../../link/events.js';
 import { LinkSummarizer } from '../../trace/link-summary.js';
 import { openTrace } from '../../trace/reader.js';
 import { UsageError } from '../../errors.js';
-import { toJsonLine } from '../json-line.js';
+import { exportJsonLines } from '../export-json-lines.js';
 import { writeOut } from '../output.js';
 import { renderHeader, renderLink } from '../render-timeline.js';
 import { parseInteger } from '../parse-options.js';
@@ -36,6 +36,7 @@ export function registerInspect(program: Command): void {
 
 async function inspect(path: string, options: InspectOptions): Promise<void> {
   if (options.raw && !options.json) throw new UsageError('--raw goes with --json');
+  if (options.json) return exportJsonLines(path, options);
   const types = options.type ? new Set<string>(options.type) : null;
   const trace = openTrace(path);
   const summarizer = new LinkSummarizer();
@@ -45,27 +46,20 @@ async function inspect(path: string, options: InspectOptions): Promise<void> {
     out = '';
   };
   try {
-    if (!options.json) out += renderHeader(path, trace.header);
+    out += renderHeader(path, trace.header);
     let firstT: number | null = null;
     for (const record of trace.records()) {
       if (options.link !== undefined && record.link !== options.link) continue;
-      if (options.json) {
-        if (record.type === 'raw' ? !options.raw : types !== null && !types.has(record.type)) continue;
-        out += `${toJsonLine(record)}\n`;
-      } else {
-        summarizer.add(record);
-        if (options.events && record.type !== 'raw' && (types === null || types.has(record.type as LinkEventType))) {
-          firstT ??= record.t;
-          out += `+${((record.t - firstT) / 1000).toFixed(3).padStart(9)}s  link ${record.link}  ${describeEvent(record)}\n`;
-        }
+      summarizer.add(record);
+      if (options.events && record.type !== 'raw' && (types === null || types.has(record.type as LinkEventType))) {
+        firstT ??= record.t;
+        out += `+${((record.t - firstT) / 1000).toFixed(3).padStart(9)}s  link ${record.link}  ${describeEvent(record)}\n`;
       }
       if (out.length > OUTPUT_BLOCK) await flush();
     }
-    if (!options.json) {
-      const links = summarizer.summaries();
-      if (options.events) out += '\n';
-      out += links.length === 0 ? 'no links in this trace\n' : links.map(renderLink).join('\n');
-    }
+    const links = summarizer.summaries();
+    if (options.events) out += '\n';
+    out += links.length === 0 ? 'no links in this trace\n' : links.map(renderLink).join('\n');
   } finally {
     await flush();
     trace.close();
