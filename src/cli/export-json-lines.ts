@@ -1,6 +1,7 @@
 import { openTrace } from '../trace/reader.js';
 import { toJsonLine } from './json-line.js';
 import { writeOut } from './output.js';
+import { reportCutTail } from './cut-tail.js';
 
 export interface ExportFilter {
   link?: number;
@@ -31,6 +32,6 @@ export async function exportJsonLines(path: string, filter: ExportFilter): Promi
   } finally {
     if (out.length > 0) await writeOut(out);
     trace.close();
-    for (const warning of trace.warnings) process.stderr.write(`repltap: ${path}: ${warning}\n`);
+    reportCutTail(path, trace.warnings);
   }
 }

@@ -59,6 +59,9 @@ export function readRecording(path: string, link?: number): Recording {
   } finally {
     trace.close();
   }
+  if (trace.warnings.length > 0) {
+    throw new UsageError(`${path}: ${trace.warnings.join('; ')}: replay needs a complete trace (repltap trace cut ${path} <out> keeps the readable part)`);
+  }
   const ids = [...links.keys()].sort((a, b) => a - b);
   const first = link ?? ids.find((id) => fullSync(links.get(id)!) !== null);
   if (first === undefined) throw new UsageError(`${path} holds no link with a complete full sync (+FULLRESYNC and the whole RDB): nothing to replay a dataset from`);

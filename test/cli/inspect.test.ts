@@ -80,12 +80,12 @@ describe('repltap inspect', () => {
     expect(stdout).toMatch(/s {2}link 2 {2}\+CONTINUE/);
   });
 
-  it('reads a trace cut off mid-block up to its last complete record and says so (exit 0)', async () => {
+  it('shows a trace cut off mid-block up to its last complete record, then says where it was cut (exit 2)', async () => {
     const bytes = readFileSync(tracePath);
     const cut = join(dir, 'cut.rtrace');
     writeFileSync(cut, bytes.subarray(0, bytes.length - 3000));
     const { code, stdout, stderr } = await runCli(['inspect', cut]);
-    expect(code).toBe(0);
+    expect(code).toBe(2);
     expect(stdout).toContain('link 1:');
     expect(stderr).toMatch(/cut\.rtrace: the trace is cut off at byte \d+, inside the block/);
   });

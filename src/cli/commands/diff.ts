@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { diffModels, renderDiff } from '../../diff/diff.js';
 import { buildModel, type DiffOptions, type TraceModel } from '../../diff/model.js';
+import { UsageError } from '../../errors.js';
 import { openTrace } from '../../trace/reader.js';
 import { EXIT } from '../exit-codes.js';
 import { writeOut } from '../output.js';
@@ -38,7 +39,7 @@ function load(path: string, options: DiffOptions): TraceModel {
     return buildModel(trace.header.record, trace.records(), options);
   } finally {
     trace.close();
-    for (const warning of trace.warnings) process.stderr.write(`repltap: ${path}: ${warning}\n`);
+    if (trace.warnings.length > 0) throw new UsageError(`${path}: ${trace.warnings.join('; ')}: a diff of part of a trace would mislead; compare complete traces (repltap trace cut keeps the readable part)`);
   }
 }
 

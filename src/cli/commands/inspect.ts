@@ -8,6 +8,7 @@ import { exportJsonLines } from '../export-json-lines.js';
 import { writeOut } from '../output.js';
 import { renderHeader, renderLink } from '../render-timeline.js';
 import { parseInteger } from '../parse-options.js';
+import { reportCutTail } from '../cut-tail.js';
 
 interface InspectOptions {
   json?: boolean;
@@ -30,7 +31,7 @@ export function registerInspect(program: Command): void {
     .option('--link <id>', 'only this link', (v) => parseInteger(v, '--link', 1))
     .option('--type <types...>', 'with --json or --events: only these event types (e.g. psync fullresync ack)')
     .option('--raw', 'with --json: also the raw byte records of a --record full trace (base64)')
-    .addHelpText('after', '\nExit status: 0 read completely (a cut-off tail is reported on stderr), 2 not a readable trace.')
+    .addHelpText('after', '\nExit status: 0 read completely; 2 not a readable trace, or cut off inside a block (what could be read is shown, then where the cut is).')
     .action(async (path: string, options: InspectOptions) => inspect(path, options));
 }
 
@@ -63,6 +64,6 @@ async function inspect(path: string, options: InspectOptions): Promise<void> {
   } finally {
     await flush();
     trace.close();
-    for (const warning of trace.warnings) process.stderr.write(`repltap: ${path}: ${warning}\n`);
+    reportCutTail(path, trace.warnings);
   }
 }

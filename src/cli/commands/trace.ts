@@ -9,6 +9,7 @@ import { traceStats, type TraceStats } from '../../trace/stats.js';
 import { exportJsonLines, type ExportFilter } from '../export-json-lines.js';
 import { writeOut } from '../output.js';
 import { parseDuration, parseInteger } from '../parse-options.js';
+import { reportCutTail } from '../cut-tail.js';
 
 export function registerTrace(program: Command): void {
   const trace = program.command('trace').description('work with trace files: export, statistics, cut');
@@ -20,7 +21,7 @@ export function registerTrace(program: Command): void {
     .option('--link <id>', 'only this link', (v) => parseInteger(v, '--link', 1))
     .option('--type <types...>', 'only these record types')
     .option('--raw', 'include the raw byte records of a --record full trace (base64)')
-    .addHelpText('after', '\nExit status: 0 read completely (a cut-off tail is reported on stderr), 2 not a readable trace.')
+    .addHelpText('after', '\nExit status: 0 read completely; 2 not a readable trace, or cut off inside a block (what could be read is shown, then where the cut is).')
     .action(async (path: string, options: ExportFilter) => exportJsonLines(path, options));
   trace
     .command('stats')
@@ -63,7 +64,7 @@ async function stats(path: string, options: { json?: boolean }): Promise<void> {
     }
   } finally {
     trace.close();
-    for (const warning of trace.warnings) process.stderr.write(`repltap: ${path}: ${warning}\n`);
+    reportCutTail(path, trace.warnings);
   }
   const result = traceStats(trace.header, summarizer.summaries(), lastT);
   await writeOut(options.json ? `${JSON.stringify(result)}\n` : renderStats(path, result));
@@ -92,7 +93,7 @@ function cut(path: string, out: string, options: { link?: number; from?: Time; t
   input.close();
   const at = (time: Time | undefined): number | undefined => (time === undefined ? undefined : 'absolute' in time ? time.absolute : input.header.startedAt + time.sinceStart);
   const result = cutTrace(path, out, { link: options.link, from: at(options.from), to: at(options.to) });
-  for (const warning of result.warnings) process.stderr.write(`repltap: ${path}: ${warning}\n`);
+  reportCutTail(path, result.warnings);
   if (result.kept === 0) throw new UsageError(`nothing of ${path} was selected (${result.read} records read); ${out} holds only the header`);
   process.stderr.write(`repltap: kept ${result.kept} of ${result.read} records in ${out}\n`);
 }
