@@ -14,3 +14,8 @@ export type { Fault, FaultAction, FaultTrigger } from './faults/spec.js';
 export { startControl, type ControlServer, type ControlOptions } from './control/server.js';
 export { SCENARIOS, findScenario } from './scenarios/index.js';
 export type { Scenario, Verdict, Check, ScenarioOptions } from './scenarios/scenario.js';
+export { startCapture, Capture, type CaptureOptions, type CaptureResult } from './replay/capture.js';
+export { readRecording, type Recording } from './replay/recording.js';
+export { Replay, type ReplayOptions } from './replay/replay.js';
+export { buildModel, type DiffOptions, type TraceModel } from './diff/model.js';
+export { diffModels, renderDiff, type TraceDiff } from './diff/diff.js';

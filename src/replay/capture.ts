@@ -64,6 +64,8 @@ export class Capture {
   private stopTimer: NodeJS.Timeout | null = null;
   private readonly flushTimer: NodeJS.Timeout;
   private reason: string | null = null;
+  /** Why the capture could not run at all (no connection, a refused handshake). */
+  private failure: string | null = null;
   private finished = false;
   private resolve!: (result: CaptureResult) => void;
   private reject!: (error: Error) => void;
@@ -99,9 +101,10 @@ export class Capture {
     this.socket.on('connect', () => this.handshake(master));
     this.socket.on('data', (chunk: Buffer) => this.received(chunk));
     this.socket.on('error', (error: NodeJS.ErrnoException) => {
-      this.reason ??= this.decoder.state.bytes.m2r === 0 ? `cannot connect to the master ${formatHostPort(master)}: ${error.code ?? error.message}` : `connection error: ${error.code ?? error.message}`;
+      if (this.decoder.state.bytes.m2r === 0) this.failure ??= `cannot connect to the master ${formatHostPort(master)}: ${error.code ?? error.message}; is a master listening there?`;
+      this.reason ??= `connection error: ${error.code ?? error.message}`;
     });
-    this.socket.on('close', () => this.finish(this.reason ?? 'the master closed the connection'));
+    this.socket.on('close', () => this.finish(this.failure ?? this.reason ?? 'the master closed the connection'));
     if (options.durationMs) {
       this.stopTimer = setTimeout(() => this.stop(`--duration reached`), options.durationMs);
     }
@@ -175,8 +178,8 @@ export class Capture {
       const fatal = /^-(NOAUTH|WRONGPASS|ERR invalid password|NOPERM)/.test(reply) || this.pending.length === 0;
       this.log.warn({ reply }, 'the master refused a handshake command');
       if (fatal) {
-        this.reason ??= `the master refused the handshake: ${reply}${/AUTH|PASS/.test(reply) ? ' (give the password with --auth or REPLTAP_AUTH)' : ''}`;
-        this.stop(this.reason);
+        this.failure ??= `the master refused the handshake: ${reply}${/AUTH|PASS/.test(reply) ? ' (give the password with --auth or REPLTAP_AUTH)' : ''}`;
+        this.stop(this.failure);
         return;
       }
     }
@@ -208,7 +211,7 @@ export class Capture {
     const state = this.decoder.state;
     const result: CaptureResult = { reason, commands: this.commandCount, offset: state.masterOffset, replid: state.replid, bytes: { ...state.bytes } };
     this.log.info(result, 'capture ended');
-    if (state.bytes.m2r === 0 && /cannot connect/.test(reason)) this.reject(new UsageError(`${reason}; is a master listening there?`));
+    if (this.failure !== null) this.reject(new UsageError(this.failure));
     else this.resolve(result);
   }
 }

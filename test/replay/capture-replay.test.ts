@@ -5,9 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startCapture } from '../../src/replay/capture.js';
 import { readRecording } from '../../src/replay/recording.js';
 import { Replay } from '../../src/replay/replay.js';
+import { freePort } from '../../src/servers/redis-server.js';
 import { waitFor } from '../../src/servers/wait.js';
 import { seedDataset, writeMixedWorkload } from '../../src/servers/workload.js';
 import { readTraceRecords } from '../../src/trace/reader.js';
+import { collect, runCli, spawnCli } from '../support/cli.js';
 import { startServer, useClusters } from '../support/cluster.js';
 
 useClusters();
@@ -69,6 +71,43 @@ describe('capture then replay into a real replica', () => {
       expect(replay.served.map((s) => s.reply)).toEqual(['full', 'partial']);
       expect(replay.served[1]!.request).toMatch(new RegExp(`^PSYNC ${replay.recording.replid} \\d+$`));
       expect(await replica.digest()).toBe(digest);
+    } finally {
+      await replay.close();
+    }
+  });
+
+  it('capture authenticates with --auth or REPLTAP_AUTH, and says what to do without it', async () => {
+    const master = await startServer({ name: 'auth-master', config: { 'repl-diskless-sync-delay': 0, requirepass: 's3cret' } });
+    const denied = await runCli(['capture', '--master', master.address, '--trace', join(dir, 'denied.rtrace'), '--duration', '5s']);
+    expect(denied.code).toBe(2);
+    expect(denied.stderr).toContain('the master refused the handshake: -NOAUTH Authentication required. (give the password with --auth or REPLTAP_AUTH)');
+    const trace = join(dir, 'auth.rtrace');
+    const child = spawnCli(['capture', '--master', master.address, '--trace', trace, '--commands', '3'], { REPLTAP_AUTH: 's3cret' });
+    const done = collect(child);
+    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await master.client.pipeline([['SET', 'a', '1'], ['SET', 'b', '2'], ['SET', 'c', '3']]);
+    const { code, stderr } = await done;
+    expect(code).toBe(0);
+    expect(stderr).toContain('captured 3 commands');
+    const records = readTraceRecords(trace).records;
+    expect(records).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'handshake', command: 'AUTH (redacted)' })]));
+  });
+
+  it('capture of an unreachable master is a usage error (exit 2)', async () => {
+    const { code, stderr } = await runCli(['capture', '--master', `127.0.0.1:${await freePort()}`, '--trace', join(dir, 'none.rtrace')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/cannot connect to the master 127\.0\.0\.1:\d+: ECONNREFUSED; is a master listening there\?/);
+  });
+
+  it('replay PINGs like a master once the recording is used up', async () => {
+    const recording = readRecording(join(dir, 'paced.rtrace'));
+    const replay = await Replay.start(recording, { speed: 'max', pingPeriodMs: 200 });
+    try {
+      const replica = await startServer({ name: 'ping-replica' });
+      await replica.client.call('REPLICAOF', replay.address.host, replay.address.port);
+      // Each PING is 14 bytes of stream past the recording's end.
+      await waitFor('two PINGs past the recording', 10_000, async () => Number((await replica.info()).master_repl_offset) >= recording.endOffset + 28);
+      expect((Number((await replica.info()).master_repl_offset) - recording.endOffset) % 14).toBe(0);
     } finally {
       await replay.close();
     }

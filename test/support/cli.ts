@@ -10,11 +10,11 @@ export interface CliResult {
 }
 
 /** Starts the CLI from source (so tests see the code as it is), without waiting for it. */
-export function spawnCli(args: string[]): ChildProcess {
+export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
 }
 
