@@ -6,7 +6,7 @@ import { formatHostPort } from '../../tap/address.js';
 import { startTap } from '../../tap/tap.js';
 import { UsageError } from '../../errors.js';
 import { createLogger, LOG_LEVELS } from '../logger.js';
-import { parseInteger, RECORD_LEVELS } from '../parse-options.js';
+import { parseInteger, RECORD_LEVELS, untilSignal } from '../parse-options.js';
 
 interface ProxyOptions {
   master: string;
@@ -63,14 +63,9 @@ async function proxy(options: ProxyOptions): Promise<void> {
   }) : null;
   if (control) logger.info({ control: formatHostPort(control.address), token: options.controlToken !== undefined }, 'control API listening');
   process.stderr.write(`repltap: point replicas at ${formatHostPort(tap.address)} (REPLICAOF ${tap.address.host} ${tap.address.port}); Ctrl-C to stop\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'stopping');
-      void Promise.all([tap.close(), control?.close()]).then(() => resolve());
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  const signal = await untilSignal();
+  logger.info({ signal }, 'stopping');
+  await Promise.all([tap.close(), control?.close()]);
 }
 
 /** Every fault given with --fault and --faults, parsed as JSON (the tap checks each one's fields). */
