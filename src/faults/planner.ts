@@ -108,7 +108,8 @@ interface FaultEntry {
 interface DirectionOutput {
   lastAt: number;
   tail: Piece | null;
-  throttleFree: Map<string, number>;
+  /** Per throttle or slice fault: the earliest time its next write may go. */
+  paced: Map<string, number>;
 }
 
 /**
@@ -234,7 +235,7 @@ export class FaultPlanner {
 
   plan(ctx: ChunkContext): ChunkPlan {
     const key = outputKey(ctx.link, ctx.dir);
-    const output = this.outputs.get(key) ?? { lastAt: 0, tail: null, throttleFree: new Map() };
+    const output = this.outputs.get(key) ?? { lastAt: 0, tail: null, paced: new Map() };
     this.outputs.set(key, output);
     const end = ctx.start + ctx.chunk.length;
     const pieces = new PieceList();
@@ -335,20 +336,21 @@ export class FaultPlanner {
       case 'throttle': {
         const rate = fault.params.bytesPerSec;
         const slice = Math.max(1, Math.floor(rate * THROTTLE_SLICE_SECONDS));
-        let free = Math.max(output.throttleFree.get(fault.id) ?? 0, ctx.now);
+        let free = Math.max(output.paced.get(fault.id) ?? 0, ctx.now);
         for (const piece of pieces.splitEvery(range, slice)) {
           piece.at = Math.max(piece.at, free);
           free = piece.at + ((piece.to - piece.from) / rate) * 1000;
         }
-        output.throttleFree.set(fault.id, free);
+        output.paced.set(fault.id, free);
         break;
       }
       case 'slice': {
-        let at = ctx.now;
+        let at = Math.max(output.paced.get(fault.id) ?? 0, ctx.now);
         for (const piece of pieces.splitEvery(range, fault.params.bytes)) {
           piece.at = Math.max(piece.at, at);
           at = piece.at + fault.params.intervalMs;
         }
+        output.paced.set(fault.id, at);
         break;
       }
       case 'freeze':

@@ -117,12 +117,15 @@ export class LinkSession {
     this.reason ??= reason;
     this.toReplica?.stop();
     this.toMaster?.stop();
+    const [flushed, dropped] = toward === 'm2r' ? [this.replica, this.master] : [this.master, this.replica];
     if (reset) {
-      this.replica.resetAndDestroy();
-      this.master.resetAndDestroy();
+      // Node closes with a FIN, not a reset, while a write is still being completed: reset once the
+      // bytes before the cut are written (an empty write's callback comes after theirs) and the
+      // write has been wound up (the next turn of the event loop).
+      dropped.resetAndDestroy();
+      flushed.write(Buffer.alloc(0), () => setImmediate(() => flushed.resetAndDestroy()));
       return;
     }
-    const [flushed, dropped] = toward === 'm2r' ? [this.replica, this.master] : [this.master, this.replica];
     dropped.destroy();
     flushed.end();
     this.graceTimer ??= setTimeout(() => flushed.destroy(), CLOSE_GRACE_MS);
@@ -204,6 +207,8 @@ export class LinkSession {
     });
     // A FIN or a close travels like data: after what is queued toward the other side (a freeze holds it too).
     const onward = (done: () => void): void => {
+      // After a cut, `cut` decides how each side ends (a reset must not be preceded by a FIN).
+      if (this.cutting) return done();
       const pipe = side === 'master' ? this.toReplica : this.toMaster;
       if (pipe) pipe.finish(done);
       else {

@@ -56,6 +56,7 @@ function ofType<T extends LinkEvent['type']>(events: LinkEvent[], type: T): Extr
 }
 
 const disk = loadLinkFixture('disk-full-sync');
+const stream = loadLinkFixture('partial-resync');
 const diskEvents = decodeChunks(disk.chunks);
 const rdbBegin = ofType(diskEvents, 'rdb-begin')[0]!;
 const cuts = fc.array(fc.nat(), { maxLength: 200 });
@@ -157,8 +158,66 @@ function withoutRanges(input: Buffer, ranges: [number, number][]): Buffer {
   return Buffer.concat(parts);
 }
 
+describe('FaultPlanner, more triggers and actions', () => {
+  it('offset: a disconnect acts exactly where the stream reaches the offset', () => {
+    const commands = ofType(diskEvents, 'command');
+    const target = commands[2]!.offset - 3;
+    const end = ofType(diskEvents, 'rdb-end')[0]!;
+    const fullresync = ofType(diskEvents, 'fullresync')[0]!;
+    fc.assert(
+      fc.property(cuts, (points) => {
+        const outcome = runPlanned(resplit(disk.chunks, points), [{ action: 'disconnect', when: { offset: target } }]);
+        expect(outcome.written.m2r.length).toBe(end.pos + (target - fullresync.offset));
+        expect(outcome.faults[0]).toMatchObject({ offset: target });
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('command: acts at the start of the first frame with that name', () => {
+    const psync = ofType(diskEvents, 'psync')[0]!;
+    const outcome = runPlanned(disk.chunks, [{ action: 'disconnect', direction: 'r2m', when: { command: 'psync' } }]);
+    const r2m = joined(disk.chunks, 'r2m');
+    expect(outcome.written.r2m.equals(r2m.subarray(0, r2m.lastIndexOf('*3\r\n$5\r\nPSYNC', psync.pos)))).toBe(true);
+  });
+
+  it('rewrite-psync to a given replid and offset', () => {
+    const replid = 'f'.repeat(40);
+    const outcome = runPlanned(disk.chunks, [{ action: 'rewrite-psync', params: { replid, offset: 42 } }]);
+    expect(outcome.written.r2m.includes(encodeCommand(['PSYNC', replid, 42]))).toBe(true);
+    expect(outcome.faults[0]!.detail).toBe(`rewrote the replica's PSYNC to PSYNC ${replid} 42`);
+  });
+
+  it('slice: writes of at most n bytes, intervalMs apart, nothing lost', () => {
+    const outcome = runPlanned(stream.chunks, [{ action: 'slice', params: { bytes: 7, intervalMs: 5 } }]);
+    expect(outcome.written.m2r.equals(joined(stream.chunks, 'm2r'))).toBe(true);
+    const writes = outcome.steps.m2r.filter((s): s is Extract<Step, { kind: 'write' }> => s.kind === 'write');
+    expect(Math.max(...writes.map((w) => w.data.length))).toBe(7);
+    expect(writes[1]!.at - writes[0]!.at).toBe(5);
+  });
+
+  it('delay with jitter repeats for a seed and keeps the order', () => {
+    const spec = { action: 'delay', params: { ms: 100, jitterMs: 50 }, seed: 9 };
+    const times = (): number[] => runPlanned(stream.chunks, [spec], (i) => i).steps.m2r.map((s) => s.at);
+    const first = times();
+    expect(times()).toEqual(first);
+    expect(first).toEqual([...first].sort((a, b) => a - b));
+    expect(Math.max(...first)).toBeLessThanOrEqual(stream.chunks.length + 150);
+  });
+
+  it('afterMs: a disconnect waiting only for time acts on an idle link when polled', () => {
+    const planner = new FaultPlanner();
+    const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'keys', recordSecrets: false });
+    planner.add({ action: 'disconnect', when: { afterMs: 500, phase: 'handshake' } }, 1000, []);
+    expect(planner.nextDeadline(1000)).toBe(1500);
+    expect(planner.poll(1499, [{ link: 1, state: decoder.state }])).toEqual([]);
+    const cuts = planner.poll(1500, [{ link: 1, state: decoder.state }]);
+    expect(cuts).toMatchObject([{ link: 1, reset: false, event: { action: 'disconnect', phase: 'handshake' } }]);
+    expect(planner.poll(2000, [{ link: 1, state: decoder.state }])).toEqual([]);
+  });
+});
+
 describe('FaultPlanner timing', () => {
-  const stream = loadLinkFixture('partial-resync');
 
   it('delay: every byte is written, in order, no earlier than ms after it arrived', () => {
     const outcome = runPlanned(stream.chunks, [{ action: 'delay', params: { ms: 250 } }], (i) => i * 10);

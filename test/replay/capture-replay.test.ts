@@ -93,6 +93,22 @@ describe('capture then replay into a real replica', () => {
     expect(records).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'handshake', command: 'AUTH (redacted)' })]));
   });
 
+  it('capture as a process stops on SIGTERM with the trace flushed and the link closed', async () => {
+    const master = await startServer({ name: 'term-master', config: { 'repl-diskless-sync-delay': 0 } });
+    const trace = join(dir, 'term.rtrace');
+    const child = spawnCli(['capture', '--master', master.address, '--trace', trace]);
+    const done = collect(child);
+    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await master.client.call('SET', 'k', 'v');
+    await waitFor('the capture to acknowledge', 10_000, async () => (await master.info()).slave0?.includes(`offset=${(await master.info()).master_repl_offset},`));
+    child.kill('SIGTERM');
+    const { code, stderr } = await done;
+    expect(code).toBe(0);
+    expect(stderr).toContain('captured 2 commands up to offset'); // SELECT, then SET
+    const records = readTraceRecords(trace).records;
+    expect(records.at(-1)).toMatchObject({ type: 'link-close', reason: 'SIGTERM', phase: 'stream' });
+  });
+
   it('capture of an unreachable master is a usage error (exit 2)', async () => {
     const { code, stderr } = await runCli(['capture', '--master', `127.0.0.1:${await freePort()}`, '--trace', join(dir, 'none.rtrace')]);
     expect(code).toBe(2);

@@ -59,5 +59,5 @@ async function capture(options: CaptureCliOptions): Promise<void> {
   });
   void untilSignal().then((signal) => running.stop(signal));
   const result = await running.done;
-  process.stderr.write(`repltap: captured ${result.commands} commands up to offset ${result.offset ?? '-'} (${result.reason}); trace ${options.trace}\n`);
+  process.stderr.write(`repltap: captured ${result.commands} command${result.commands === 1 ? '' : 's'} up to offset ${result.offset ?? '-'} (${result.reason}); trace ${options.trace}\n`);
 }
