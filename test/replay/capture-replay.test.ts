@@ -129,6 +129,23 @@ describe('capture then replay into a real replica', () => {
     }
   });
 
+  it('capture with a replid and offset resumes a history: +CONTINUE, no RDB', async () => {
+    const master = await startServer({ name: 'resume-master', config: { 'repl-diskless-sync-delay': 0 } });
+    const first = startCapture({ master: master.address, trace: join(dir, 'first.rtrace'), commands: 2 });
+    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await master.client.call('SET', 'a', '1');
+    const done = await first.done;
+    await master.client.call('SET', 'b', '2');
+    const trace = join(dir, 'resumed.rtrace');
+    const second = startCapture({ master: master.address, trace, psync: { replid: done.replid!, offset: done.offset! + 1 }, commands: 1 });
+    const resumed = await second.done;
+    expect(resumed.commands).toBe(1);
+    const types = readTraceRecords(trace).records.map((r) => r.type);
+    expect(types).toContain('continue');
+    expect(types).not.toContain('rdb-begin');
+    expect(readTraceRecords(trace).records.find((r) => r.type === 'command')).toMatchObject({ name: 'set', args: [Buffer.from('b'), Buffer.from('2')] });
+  });
+
   it('capture stops after exactly --commands N', async () => {
     const master = await startServer({ name: 'count-master', config: { 'repl-diskless-sync-delay': 0 } });
     const trace = join(dir, 'count.rtrace');
