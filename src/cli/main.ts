@@ -17,7 +17,7 @@ import { EXIT } from './exit-codes.js';
 
 const program = new Command()
   .name('repltap')
-  .description('A protocol-aware man-in-the-middle for Redis/Valkey replication: forward, decode, record; and an RDB decoder.')
+  .description('A protocol-aware man-in-the-middle for Redis/Valkey replication: forward, decode, record and inject faults; capture, replay and diff links; decode RDB files.')
   .version(TOOL_VERSION)
   .showHelpAfterError('(add --help for usage)')
   .exitOverride()
