@@ -14,7 +14,7 @@ import { benchDecoder } from './decoder.js';
 import { benchFullSync, type FullSyncRun } from './full-sync.js';
 import { benchRdb } from './rdb.js';
 import { benchStream, type StreamRun } from './stream.js';
-import { relayKinds, TAP_KINDS, type RelayKind } from './relay.js';
+import { relayKinds, type RelayKind } from './relay.js';
 
 const { values } = parseArgs({
   options: {

@@ -673,21 +673,21 @@ export class RdbDecoder {
         yield* this.moduleValue(at);
         return 1;
       case 9:
-        return yield* this.blobCount('zipmap', at, countZipmap);
+        return yield* this.blobCount('zipmap', countZipmap);
       case 10:
-        return yield* this.blobCount('ziplist', at, countZiplist);
+        return yield* this.blobCount('ziplist', countZiplist);
       case 11:
-        return yield* this.blobCount('intset', at, countIntset);
+        return yield* this.blobCount('intset', countIntset);
       case 20:
-        return yield* this.blobCount('listpack', at, countListpack);
+        return yield* this.blobCount('listpack', countListpack);
       case 12:
       case 13: {
-        const n = yield* this.blobCount('ziplist', at, countZiplist);
+        const n = yield* this.blobCount('ziplist', countZiplist);
         return n === null ? null : n / 2;
       }
       case 16:
       case 17: {
-        const n = yield* this.blobCount('listpack', at, countListpack);
+        const n = yield* this.blobCount('listpack', countListpack);
         return n === null ? null : n / 2;
       }
       case 14:
@@ -700,7 +700,7 @@ export class RdbDecoder {
             if (total !== null) total += 1;
             continue;
           }
-          const n = yield* this.blobCount(op === 18 ? 'listpack' : 'ziplist', at, op === 18 ? countListpack : countZiplist);
+          const n = yield* this.blobCount(op === 18 ? 'listpack' : 'ziplist', op === 18 ? countListpack : countZiplist);
           total = total === null || n === null ? null : total + n;
         }
         return total;
@@ -715,7 +715,7 @@ export class RdbDecoder {
       case 23:
       case 25: {
         if (op === 25) yield* this.advance(8);
-        const n = yield* this.blobCount('listpack', at, countListpack);
+        const n = yield* this.blobCount('listpack', countListpack);
         return n === null ? null : n / 3;
       }
     }
@@ -808,7 +808,7 @@ export class RdbDecoder {
     }
   }
 
-  private *blobCount(what: string, at: number, count: (blob: Uint8Array) => number): Gen<number | null> {
+  private *blobCount(what: string, count: (blob: Uint8Array) => number): Gen<number | null> {
     if (this.avail < 1) yield* this.need(1);
     if (this.buf[this.pos] === 0xc3) {
       yield* this.skipString(what);
@@ -977,7 +977,7 @@ export class RdbDecoder {
       const baseMs = key.readBigUInt64BE(0);
       const baseSeq = key.readBigUInt64BE(8);
       if (!this.opts.values) {
-        yield* this.blobCount('stream listpack', keyAt, countListpack);
+        yield* this.blobCount('stream listpack', countListpack);
         continue;
       }
       const items = yield* this.blob('stream listpack', keyAt, decodeListpack);

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Clock } from '../clock.js';
-import type { FaultPlanner, PhaseMark, Step } from '../faults/planner.js';
+import type { PhaseMark } from '../faults/chunk-map.js';
+import type { FaultPlanner, Step } from '../faults/planner.js';
 import type { Direction, FaultEvent, LinkEvent } from '../link/events.js';
 import type { LinkDecoderOptions } from '../link/decoder-options.js';
 import { LinkDecoder } from '../link/link-decoder.js';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FaultPlanner, type PhaseMark, type Step } from '../../src/faults/planner.js';
+import type { PhaseMark } from '../../src/faults/chunk-map.js';
+import { FaultPlanner, type Step } from '../../src/faults/planner.js';
 import { LinkDecoder } from '../../src/link/link-decoder.js';
 import type { FaultEvent, LinkEvent } from '../../src/link/events.js';
 import { encodeCommand } from '../../src/resp/encode.js';
