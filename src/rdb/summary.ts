@@ -105,4 +105,12 @@ export class RdbSummaryBuilder {
         break;
     }
   }
+
+  /** The checksum was computed elsewhere (in a worker, over the same bytes): judge the stored one by it. */
+  settleChecksum(computed: string): void {
+    const s = this.summary;
+    if (s.checksum !== 'unchecked') return;
+    s.computedChecksum = computed;
+    s.checksum = computed === s.storedChecksum ? 'ok' : 'mismatch';
+  }
 }

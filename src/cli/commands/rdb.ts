@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { formatBytes } from '../../link/describe.js';
 import { RdbFormatError } from '../../rdb/errors.js';
@@ -7,6 +7,7 @@ import { DEFAULT_MAX_VALUE_BYTES, RdbDecoder } from '../../rdb/rdb-decoder.js';
 import { RdbSummaryBuilder, type RdbSummary } from '../../rdb/summary.js';
 import { UsageError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { checksumInWorker, checksumOfPrefix } from '../file-checksum.js';
 import { writeOut } from '../output.js';
 import { parseInteger } from '../parse-options.js';
 import { keyToJson } from '../rdb-json.js';
@@ -80,7 +81,12 @@ async function rdb(file: string, options: RdbOptions): Promise<void> {
   const builder = new RdbSummaryBuilder();
   const summaryOnly = !options.json || Boolean(options.summary);
   // A summary with no key filter needs no key events: the decoder counts straight into the builder.
+  // A file's checksum is computed in a worker thread alongside the decoding (a second pass only
+  // when the RDB does not end where the file does). Small files and stdin are checked in line.
+  const size = file === '-' ? null : fileSize(file);
+  const parallel = size !== null && size >= PARALLEL_CHECKSUM_BYTES ? checksumInWorker(file, size - 8) : null;
   const decoder = new RdbDecoder({
+    verifyChecksum: parallel === null,
     values: !summaryOnly,
     maxValueBytes: options.maxValueBytes,
     ...(summaryOnly && !filtered ? { countKeysInto: builder } : {}),
@@ -113,6 +119,13 @@ async function rdb(file: string, options: RdbOptions): Promise<void> {
     else if (code === 'ENOENT') throw new UsageError(`${file}: no such file`);
     else if (code === 'EISDIR' || code === 'EACCES') throw new UsageError(`${file}: cannot read it (${code})`);
     else throw error;
+  }
+  if (parallel !== null) {
+    if (failure === null && builder.summary.checksum === 'unchecked') {
+      const end = builder.summary.bytes ?? 0;
+      builder.settleChecksum((end === size ? await parallel.result : null) ?? checksumOfPrefix(file, end - 8));
+    }
+    await parallel.cancel();
   }
   const summary = builder.summary;
   if (options.json && options.summary) out += `${JSON.stringify(summary)}\n`;
@@ -155,4 +168,17 @@ function renderSummary(file: string, s: RdbSummary, filtered: boolean, trailing:
   lines.push(`  checksum     ${s.checksum === null ? 'not reached' : checksum[s.checksum]}`);
   if (trailing > 0) lines.push(`  note         ${trailing} bytes after the checksum were ignored`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Files at least this large get their checksum computed in a worker thread. */
+const PARALLEL_CHECKSUM_BYTES = 4 * 1024 * 1024;
+
+/** The size of a regular file, or null (a pipe, a missing file: the read reports it). */
+function fileSize(path: string): number | null {
+  try {
+    const stat = statSync(path);
+    return stat.isFile() ? stat.size : null;
+  } catch {
+    return null;
+  }
 }
