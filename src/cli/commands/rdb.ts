@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { formatBytes } from '../../link/describe.js';
 import { RdbFormatError } from '../../rdb/errors.js';
@@ -105,10 +105,10 @@ async function rdb(file: string, options: RdbOptions): Promise<void> {
   };
 
   // Smaller reads when every value is materialised and rendered: fewer live at once.
-  const source = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: summaryOnly ? 256 * 1024 : 64 * 1024 });
+  const readBytes = summaryOnly ? 256 * 1024 : 64 * 1024;
   let failure: string | null = null;
   try {
-    for await (const chunk of source) await take(decoder.feed(chunk as Buffer));
+    for await (const chunk of file === '-' ? process.stdin : fileChunks(file, readBytes)) await take(decoder.feed(chunk as Buffer));
     await take(decoder.end());
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -180,5 +180,24 @@ function fileSize(path: string): number | null {
     return stat.isFile() ? stat.size : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * A regular file's bytes, read synchronously: the decoder is the only thing waiting for them, and
+ * a read stream's round trips through the thread pool left the main thread idle a sixth of the time.
+ * Each chunk is a fresh buffer (the decoder may hold on to it).
+ */
+function* fileChunks(path: string, bytes: number): Generator<Buffer> {
+  const fd = openSync(path, 'r');
+  try {
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(bytes);
+      const n = readSync(fd, chunk, 0, bytes, null);
+      if (n === 0) return;
+      yield n === bytes ? chunk : chunk.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
