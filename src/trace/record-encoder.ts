@@ -170,12 +170,23 @@ export function rdbKeyRecordBound(e: RdbKeyEvent): number {
   return 200 + e.key.length + 3 * (e.valueType.length + e.encoding.length);
 }
 
+/** The bytes every `rdb-key` record starts with: the map header, `type: "rdb-key"`, and the `t` key. */
+const RDB_KEY_HEAD = Buffer.concat([Buffer.from([0x89]), K.type, K.rdbKey, K.t]);
+/** `valueType: <type>, encoding: <encoding>` as msgpack, by type and encoding (a few dozen pairs). */
+const typeAndEncoding = new Map<string, Map<string, Buffer>>();
+
+function typeAndEncodingBytes(valueType: string, encoding: string): Buffer {
+  let byEncoding = typeAndEncoding.get(valueType);
+  if (byEncoding === undefined) typeAndEncoding.set(valueType, (byEncoding = new Map()));
+  let bytes = byEncoding.get(encoding);
+  if (bytes === undefined) byEncoding.set(encoding, (bytes = Buffer.concat([K.valueType, str(valueType), K.encoding, str(encoding)])));
+  return bytes;
+}
+
 /** An `rdb-key` record without a value (`--record commands`): one per key of every full sync. */
 export function encodeRdbKeyRecord(e: RdbKeyEvent, out: Buffer, at: number): number {
-  out[at++] = 0x89;
-  at = put(out, at, K.type);
-  at = put(out, at, K.rdbKey);
-  at = put(out, at, K.t);
+  out.set(RDB_KEY_HEAD, at);
+  at += RDB_KEY_HEAD.length;
   at = num(out, at, e.t);
   at = put(out, at, K.link);
   at = num(out, at, e.link);
@@ -183,10 +194,7 @@ export function encodeRdbKeyRecord(e: RdbKeyEvent, out: Buffer, at: number): num
   at = num(out, at, e.db);
   at = put(out, at, K.key);
   at = put(out, binHeader(out, at, e.key.length), e.key);
-  at = put(out, at, K.valueType);
-  at = put(out, at, str(e.valueType));
-  at = put(out, at, K.encoding);
-  at = put(out, at, str(e.encoding));
+  at = put(out, at, typeAndEncodingBytes(e.valueType, e.encoding));
   at = put(out, at, K.expiry);
   if (e.expiry === null) out[at++] = 0xc0;
   else at = num(out, at, e.expiry);
