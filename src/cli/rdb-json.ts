@@ -31,7 +31,12 @@ export function valueToJson(key: RdbKey, value: RdbValue): Json {
   if (value instanceof Uint8Array) return bytesToJson(value);
   if (!Array.isArray(value)) {
     if ('oversized' in value) return { oversized: true, bytes: value.bytes, sha256: value.sha256 };
-    if ('module' in value) return { module: value.module, version: value.version, bytes: value.bytes };
+    if ('module' in value) {
+      const out: { [key: string]: Json } = { module: value.module, version: value.version, bytes: value.bytes };
+      if (value.raw !== undefined) out.raw = bytesToJson(value.raw);
+      if (value.sha256 !== undefined) out.sha256 = value.sha256;
+      return out;
+    }
     return stream(value);
   }
   if (key.valueType === 'zset') return (value as { member: Uint8Array; score: number }[]).map((e) => ({ member: bytesToJson(e.member), score: score(e.score) }));

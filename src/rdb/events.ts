@@ -48,6 +48,10 @@ export interface ModuleValue {
   version: number;
   /** Bytes of the module's serialised value (opcodes included). */
   bytes: number;
+  /** With values decoded: the value as DUMP serialises it (type byte, module id, body)... */
+  raw?: Uint8Array;
+  /** ... or, above the value cap, the SHA-256 of those bytes. */
+  sha256?: string;
 }
 
 export type RdbValue = Uint8Array | Oversized | Uint8Array[] | ZsetEntry[] | HashEntry[] | StreamValue | ModuleValue;

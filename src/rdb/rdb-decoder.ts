@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { countIntset, countListpack, countZiplist, countZipmap, decodeIntset, decodeListpack, decodeZiplist, decodeZipmap, type Element } from './blobs.js';
 import { Crc64, storedChecksumHex } from './crc64.js';
 import { BlobError, RdbFormatError } from './errors.js';
@@ -93,6 +93,8 @@ export class RdbDecoder {
   private pendingBytes = 0;
   private wanting = 0;
   private readonly crc = new Crc64();
+  /** A module value's bytes, kept as they are consumed (values on). */
+  private capture: { at: number; parts: Buffer[]; bytes: number; hash: Hash } | null = null;
   private crcAt = 0;
   private out: RdbEvent[] = [];
   private readonly parser: Gen<void>;
@@ -184,6 +186,7 @@ export class RdbDecoder {
   /** Drops consumed bytes (after adding them to the CRC) and joins the waiting chunks. */
   private absorb(): void {
     this.checksumUpTo(this.base + this.pos);
+    this.captureUpTo(this.base + this.pos);
     const rest = this.buf.subarray(this.pos);
     this.base += this.pos;
     this.pos = 0;
@@ -203,6 +206,18 @@ export class RdbDecoder {
   /** A view of `n` buffered bytes at `from` (a plain Uint8Array: far cheaper to make than a Buffer). */
   private view(from: number, n: number): Uint8Array {
     return new Uint8Array(this.ab, this.abOffset + from, n);
+  }
+
+  /** Keeps the consumed bytes of a module value being captured, before they are dropped. */
+  private captureUpTo(offset: number): void {
+    const c = this.capture;
+    if (c === null || offset <= c.at) return;
+    const slice = this.buf.subarray(c.at - this.base, offset - this.base);
+    c.hash.update(slice);
+    c.bytes += slice.length;
+    if (c.bytes <= this.opts.maxValueBytes) c.parts.push(Buffer.from(slice));
+    else c.parts.length = 0;
+    c.at = offset;
   }
 
   private checksumUpTo(offset: number): void {
@@ -612,7 +627,7 @@ export class RdbDecoder {
       case 4:
         return yield* this.hashTable();
       case 7: {
-        const module = yield* this.moduleValue(at);
+        const module = yield* this.moduleValue(at, op);
         return [module, 1];
       }
       case 9:
@@ -670,7 +685,7 @@ export class RdbDecoder {
       case 4:
         return (yield* this.hashTable())[1];
       case 7:
-        yield* this.moduleValue(at);
+        yield* this.moduleValue(at, op);
         return 1;
       case 9:
         return yield* this.blobCount('zipmap', countZipmap);
@@ -1054,13 +1069,32 @@ export class RdbDecoder {
     }
   }
 
-  private *moduleValue(at: number): Gen<ModuleValue> {
-    const id = yield* this.length64('module id');
-    const { name, version } = moduleName(id);
-    const start = this.at;
-    if (this.version < 8) throw new RdbFormatError(at, 'module value in an RDB older than version 8');
-    yield* this.moduleBody();
-    return { module: name, version, bytes: this.at - start };
+  /**
+   * A module value, skipped through its opcodes. With values on, its serialised form is kept as
+   * DUMP would give it (the type byte, the module id, the body) up to the value cap, else its digest.
+   */
+  private *moduleValue(at: number, op: number): Gen<ModuleValue> {
+    if (this.opts.values) {
+      const typeByte = Buffer.from([op]);
+      this.capture = { at: this.at, parts: [typeByte], bytes: 1, hash: createHash('sha256').update(typeByte) };
+    }
+    try {
+      const id = yield* this.length64('module id');
+      const { name, version } = moduleName(id);
+      const start = this.at;
+      if (this.version < 8) throw new RdbFormatError(at, 'module value in an RDB older than version 8');
+      yield* this.moduleBody();
+      const value: ModuleValue = { module: name, version, bytes: this.at - start };
+      const c = this.capture;
+      if (c !== null) {
+        this.captureUpTo(this.at);
+        if (c.bytes <= this.opts.maxValueBytes) value.raw = Buffer.concat(c.parts);
+        else value.sha256 = c.hash.digest('hex');
+      }
+      return value;
+    } finally {
+      this.capture = null;
+    }
   }
 
   private *moduleAux(at: number): Gen<void> {

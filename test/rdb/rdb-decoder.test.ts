@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -103,5 +104,30 @@ describe('RdbDecoder', () => {
 
   it('refuses an LZF length that the compressed bytes cannot produce, before allocating it', () => {
     expect(() => lzfDecompress(Buffer.from([0, 0x61]), 2_000_000_000)).toThrow('LZF length 2000000000 is more than 2 compressed bytes can expand to');
+  });
+});
+
+describe('module values', () => {
+  const dumps = join(CORPUS, 'redis__librdb/test/dumps');
+  const file = readFileSync(join(dumps, 'module.rdb'));
+  // librdb's expected output for this file (a bare "key":"value" pair): the value as DUMP serialises it, one char per byte.
+  const expected = Buffer.from((JSON.parse(`{${readFileSync(join(dumps, 'module_raw.json'), 'utf8')}}`) as { key1: string }).key1, 'latin1');
+
+  it('keeps the serialised value (type byte, module id, body) at any chunking', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 40 }), (cuts) => {
+        const { events, error } = decodeSplit(file, cuts);
+        expect(error).toBeNull();
+        const key = events.find((e) => e.type === 'key');
+        expect(key?.type === 'key' && key.value).toMatchObject({ module: 'test__rdb', version: 1, bytes: expected.length - 10 });
+        expect(Buffer.from((key as { value: { raw: Uint8Array } }).value.raw).equals(expected)).toBe(true);
+      }),
+    );
+  });
+
+  it('gives the digest instead above the value cap', () => {
+    const decoder = new RdbDecoder({ values: true, maxValueBytes: 16 });
+    const key = [...decoder.feed(file), ...decoder.end()].find((e) => e.type === 'key');
+    expect(key?.type === 'key' && key.value).toEqual({ module: 'test__rdb', version: 1, bytes: 9, sha256: createHash('sha256').update(expected).digest('hex') });
   });
 });
