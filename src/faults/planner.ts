@@ -181,7 +181,7 @@ export class FaultPlanner {
         if (fault.when.phase !== undefined && fault.when.phase !== state.phase) continue;
         if (this.spent(entry)) break;
         const dir = triggerDirection(fault);
-        const on = this.onLink(entry, link, state.bytes);
+        const on = this.onLink(entry, link);
         const key = `${state.phase}@${state.phaseStart[dir]}`;
         if (on.acted.has(key)) continue;
         on.acted.add(key);
@@ -214,7 +214,7 @@ export class FaultPlanner {
       const { fault } = entry;
       if (fault.when.link !== undefined && fault.when.link !== ctx.link) continue;
       const td = triggerDirection(fault);
-      const on = this.onLink(entry, ctx.link, { m2r: ctx.dir === 'm2r' ? ctx.start : ctx.state.bytes.m2r, r2m: ctx.dir === 'r2m' ? ctx.start : ctx.state.bytes.r2m });
+      const on = this.onLink(entry, ctx.link);
       const applies = fault.direction === 'both' || fault.direction === ctx.dir;
       if (td !== ctx.dir) {
         // The trigger counts the other direction: this one only follows a lasting fault already in force.
@@ -394,11 +394,11 @@ export class FaultPlanner {
     return entry.fault.probability >= 1 || entry.random() < entry.fault.probability;
   }
 
-  private onLink(entry: FaultEntry, link: number, bytes: { m2r: number; r2m: number }): FaultOnLink {
+  private onLink(entry: FaultEntry, link: number): FaultOnLink {
     let on = entry.links.get(link);
     if (!on) {
-      // A link opened after the fault was added counts from its first byte.
-      on = this.freshOnLink(bytes.m2r === 0 && bytes.r2m === 0 ? bytes : { m2r: 0, r2m: 0 });
+      // A link opened after the fault was added (live links were registered by `add`) counts from its first byte.
+      on = this.freshOnLink({ m2r: 0, r2m: 0 });
       entry.links.set(link, on);
     }
     return on;
