@@ -17,6 +17,10 @@ export const timeout: Scenario = {
       lab.addFault({ action: 'freeze', direction: 'both', when: { phase: 'stream' }, params: { durationMs: FREEZE_MS }, times: 1 });
       await lab.master.client.call('SET', 'during', 'freeze');
       const resumed = await waitFor('the replica to reconnect after the timeouts', 30_000, () => lab.ofType('continue', 2)[0] ?? lab.ofType('fullresync', 2)[0]);
+      // The replica may time out and come back before the master's cron notices its side: the
+      // freeze stays until both have said so (removing it early would let the old link's FIN through).
+      const timedOut = (): boolean => lab.logLines(lab.master, /Disconnecting timedout replica/i).length > 0 && lab.logLines(lab.replica, /MASTER timeout/i).length > 0;
+      await waitFor('both servers to log their timeout', FREEZE_MS + 5000, timedOut, 100).catch(() => undefined);
       const digests = await lab.settleAndCompare();
       const masterLog = lab.logLines(lab.master, /timedout replica|timeout/i);
       const replicaLog = lab.logLines(lab.replica, /MASTER timeout|timeout/i);
