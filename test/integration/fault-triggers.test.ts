@@ -97,6 +97,9 @@ describe('fault triggers on a real link', () => {
   it('a freeze holds the stream until removed, then everything arrives in order', async () => {
     const c = await startCluster();
     await replicate(c);
+    // After a diskless sync the master sends nothing until the replica's first ACK: wait for it,
+    // or the freeze has no bytes to hold (and the replica nothing to receive) for a while.
+    await caughtUp(c);
     const fault = c.tap.addFault({ action: 'freeze', direction: 'm2r' });
     for (let i = 0; i < 50; i++) await c.master.client.call('RPUSH', 'list', String(i));
     await new Promise((r) => setTimeout(r, 300));
