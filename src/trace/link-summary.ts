@@ -234,7 +234,7 @@ export class LinkSummarizer {
     } else if (asked && asked[1] === '?') {
       reasons.push('the replica had no replication history to resume (first sync, or it gave its history up)');
     } else if (asked && known !== null && asked[1] !== known) {
-      reasons.push(`the replica asked for history ${asked[1]!.slice(0, 8)}…, not the master's ${known.slice(0, 8)}… (restart, failover or another master)`);
+      reasons.push(`the replica asked for history ${asked[1]!.slice(0, 8)}…, not the master's ${known.slice(0, 8)}… (a first sync from this master, its restart, or a failover)`);
     } else if (asked && offset !== null) {
       const gap = offset - (Number(asked[2]) - 1);
       reasons.push(gap > 0 ? `offset ${asked[2]} was no longer in the master's backlog: the master was ${gap} bytes ahead (more than repl-backlog-size kept)` : `the master refused offset ${asked[2]} (replid unknown to it, or no backlog)`);
