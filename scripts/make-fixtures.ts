@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pack } from 'msgpackr';
 import { readTraceRecords } from '../src/trace/reader.js';
 import { RedisServer } from '../src/servers/redis-server.js';
+import { waitCaughtUp } from '../src/servers/caught-up.js';
 import { waitFor } from '../src/servers/wait.js';
 import { seedDataset, writeMixedWorkload } from '../src/servers/workload.js';
 import { startTap, type Tap } from '../src/tap/tap.js';
@@ -24,12 +25,8 @@ interface Capture {
   tap: Tap;
 }
 
-async function caughtUp({ master, replica, tap }: Capture): Promise<void> {
-  await waitFor('the replica to catch up', 30_000, async () => {
-    const offset = Number((await master.info()).master_repl_offset);
-    const applied = Number((await replica.info()).master_repl_offset);
-    return applied === offset && tap.links().some((l) => l.ackOffset === offset);
-  });
+function caughtUp({ master, replica, tap }: Capture): Promise<number> {
+  return waitCaughtUp(master, replica, tap, 30_000);
 }
 
 async function capture(

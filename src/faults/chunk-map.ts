@@ -74,7 +74,7 @@ export function frameSpans(ctx: ChunkContext): FrameSpan[] {
   for (const event of ctx.events) {
     let to: number;
     if ('pos' in event && event.type !== 'fault') to = event.pos;
-    else if ('size' in event) to = ctx.state.streamStart + (event.offset - ctx.state.streamBase);
+    else if ('size' in event) to = ctx.state.streamPosition(event.offset);
     else continue;
     const from = 'size' in event ? to - event.size : to === previousEnd ? previousStart : previousEnd;
     previousStart = from;

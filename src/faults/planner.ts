@@ -355,7 +355,7 @@ export class FaultPlanner {
       }
       if (when.offset !== undefined) {
         if (segment.phase !== 'stream') continue;
-        at = Math.max(at, ctx.state.streamStart + (when.offset - ctx.state.streamBase));
+        at = Math.max(at, ctx.state.streamPosition(when.offset));
       }
       if (frameAt !== null) at = Math.max(at, frameAt);
       const to = when.phase === undefined ? end : segment.to;
@@ -411,7 +411,7 @@ export class FaultPlanner {
   private event(entry: FaultEntry, link: number, dir: Direction, pos: number, state: LinkState, phase: LinkPhase, now: number, detail: string): FaultEvent {
     const { fault } = entry;
     const inStream = dir === 'm2r' && phase === 'stream' && pos >= state.streamStart;
-    return { type: 'fault', t: now, link, id: fault.id, action: fault.action, dir: fault.direction, pos, offset: inStream ? state.streamBase + (pos - state.streamStart) : null, phase, detail };
+    return { type: 'fault', t: now, link, id: fault.id, action: fault.action, dir: fault.direction, pos, offset: inStream ? state.offsetAt(pos) : null, phase, detail };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { CommandScannerOptions } from '../resp/command-scanner.js';
+import type { RecordLevel } from './events.js';
 
 export interface LinkDecoderOptions {
   /** Link id stamped on every event. */
@@ -16,4 +17,9 @@ export interface LinkDecoderOptions {
   rdbMaxValueBytes?: number;
   /** Limits for argument capture and bulk lengths. */
   scanner?: Partial<CommandScannerOptions>;
+}
+
+/** What the decoder must extract for a trace recorded at `record` (see docs/trace-format.md). */
+export function decodingFor(record: RecordLevel): Pick<LinkDecoderOptions, 'args' | 'rdb'> {
+  return { args: record !== 'meta', rdb: record === 'meta' ? 'summary' : record === 'commands' ? 'keys' : 'values' };
 }

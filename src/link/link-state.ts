@@ -19,6 +19,16 @@ export class LinkState {
   /** Bytes seen each way. */
   bytes = { m2r: 0, r2m: 0 };
 
+  /** The m2r position at which the current stream reaches replication offset `offset`. */
+  streamPosition(offset: number): number {
+    return this.streamStart + (offset - this.streamBase);
+  }
+
+  /** The replication offset at m2r position `pos` of the current stream. */
+  offsetAt(pos: number): number {
+    return this.streamBase + (pos - this.streamStart);
+  }
+
   enter(phase: LinkPhase, m2r: number, r2m: number): void {
     this.phase = phase;
     this.phaseStart.m2r = m2r;

@@ -3,16 +3,17 @@ import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { UsageError } from '../errors.js';
 import type { LinkEvent, RecordLevel } from '../link/events.js';
+import { decodingFor } from '../link/decoder-options.js';
 import { LinkDecoder } from '../link/link-decoder.js';
 import { encodeCommand, type RespArg } from '../resp/encode.js';
 import { DEFAULT_SCANNER_OPTIONS } from '../resp/command-scanner.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../tap/address.js';
+import { TRACE_FLUSH_MS } from '../trace/format.js';
 import { newTraceHeader } from '../trace/header.js';
 import { TraceWriter } from '../trace/writer.js';
 
 /** The link id of a capture's only link. */
 const LINK = 1;
-const TRACE_FLUSH_MS = 200;
 
 export interface CaptureOptions {
   master: string | HostPort;
@@ -76,7 +77,7 @@ export class Capture {
     this.log = options.logger ?? pino({ level: 'silent' });
     const record = options.record ?? 'full';
     this.raw = record === 'full';
-    this.decoder = new LinkDecoder({ link: LINK, args: record !== 'meta', rdb: record === 'meta' ? 'summary' : record === 'commands' ? 'keys' : 'values', recordSecrets: options.recordSecrets ?? false });
+    this.decoder = new LinkDecoder({ link: LINK, ...decodingFor(record), recordSecrets: options.recordSecrets ?? false });
     this.trace = new TraceWriter(
       options.trace,
       newTraceHeader({

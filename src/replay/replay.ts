@@ -23,7 +23,7 @@ export interface ReplayOptions {
 export interface ServedSync {
   replica: string;
   request: string;
-  reply: 'full' | 'partial' | 'refused';
+  reply: 'full' | 'partial';
   /** Replication offset the stream was served from (the first byte sent is offset + 1). */
   from: number;
 }
@@ -96,7 +96,7 @@ export class Replay {
 
   note(served: ServedSync): void {
     this.served.push(served);
-    this.log.info(served, `served a ${served.reply === 'full' ? 'full sync' : served.reply === 'partial' ? 'partial resync' : 'refusal'}`);
+    this.log.info(served, `served a ${served.reply === 'full' ? 'full sync' : 'partial resync'}`);
   }
 
   close(): Promise<void> {

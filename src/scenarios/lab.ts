@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Fault } from '../faults/spec.js';
 import type { FaultEvent, LinkEvent } from '../link/events.js';
 import { RedisServer } from '../servers/redis-server.js';
-import { waitFor } from '../servers/wait.js';
+import { waitCaughtUp } from '../servers/caught-up.js';
 import { startTap, type Tap } from '../tap/tap.js';
 import type { Check, ScenarioOptions, Verdict } from './scenario.js';
 
@@ -81,13 +81,10 @@ export class Lab {
   }
 
   /** Waits until the replica holds the master's offset and its ACK of it went through the tap. */
-  async caughtUp(timeoutMs = 60_000): Promise<number> {
-    return waitFor('the replica to catch up with the master and acknowledge it', timeoutMs, async () => {
-      const offset = Number((await this.master.info()).master_repl_offset);
-      const replica = await this.replica.info();
-      return replica.master_link_status === 'up' && Number(replica.master_repl_offset) === offset && this.tap.links().some((l) => l.ackOffset === offset) ? offset : undefined;
-    });
+  caughtUp(timeoutMs = 60_000): Promise<number> {
+    return waitCaughtUp(this.master, this.replica, this.tap, timeoutMs);
   }
+
 
   async counters(server: RedisServer): Promise<SyncCounters> {
     const stats = await server.info('stats');

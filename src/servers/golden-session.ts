@@ -1,6 +1,6 @@
 import { startCapture } from '../replay/capture.js';
+import { waitReplicaAcked, waitReplicaOnline } from './caught-up.js';
 import { RedisServer } from './redis-server.js';
-import { waitFor } from './wait.js';
 import { seedDataset, writeMixedWorkload } from './workload.js';
 
 export interface GoldenSessionOptions {
@@ -33,12 +33,11 @@ export async function recordGoldenSession(options: GoldenSessionOptions): Promis
   try {
     await seedDataset(master.client, options.keysPerType ?? 20);
     const capture = startCapture({ master: master.address, trace: options.trace, listeningPort: 6380 });
-    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await waitReplicaOnline(master);
     await writeMixedWorkload(master.client, { commands: options.commands ?? 1000, seed: 7 });
     await master.client.call('SET', 'golden:last', options.variant === 'changed-value' ? 'changed' : 'original');
     if (options.variant === 'extra-command') await master.client.call('SET', 'golden:extra', 'one more');
-    const offset = Number((await master.info()).master_repl_offset);
-    await waitFor('the capture to acknowledge the whole stream', 30_000, async () => (await master.info()).slave0?.includes(`offset=${offset},`));
+    const offset = await waitReplicaAcked(master);
     capture.stop('the golden session ended');
     const result = await capture.done;
     const server = await master.info('server');

@@ -5,6 +5,7 @@ import type { FaultPlanner, Step } from '../faults/planner.js';
 import type { Direction, FaultEvent, LinkEvent } from '../link/events.js';
 import type { LinkDecoderOptions } from '../link/decoder-options.js';
 import { LinkDecoder } from '../link/link-decoder.js';
+import type { LinkState } from '../link/link-state.js';
 import type { CommandScannerOptions } from '../resp/command-scanner.js';
 import type { RawRecord } from '../trace/format.js';
 import { formatHostPort, type HostPort } from './address.js';
@@ -244,12 +245,12 @@ export class LinkSession {
  * A chunk's decoded events with the fault events placed where they acted: before the first event
  * of the same direction that ends past the fault's position.
  */
-function inPositionOrder(events: LinkEvent[], faults: FaultEvent[], state: { streamStart: number; streamBase: number }): LinkEvent[] {
+function inPositionOrder(events: LinkEvent[], faults: FaultEvent[], state: LinkState): LinkEvent[] {
   if (faults.length === 0) return events;
   const out: LinkEvent[] = [];
   let next = 0;
   for (const event of events) {
-    const end = 'pos' in event ? event.pos : 'size' in event ? state.streamStart + (event.offset - state.streamBase) : null;
+    const end = 'pos' in event ? event.pos : 'size' in event ? state.streamPosition(event.offset) : null;
     while (next < faults.length && end !== null && end > faults[next]!.pos) out.push(faults[next++]!);
     out.push(event);
   }

@@ -3,19 +3,17 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { FaultPlanner } from '../faults/planner.js';
+import { decodingFor } from '../link/decoder-options.js';
 import type { Fault } from '../faults/spec.js';
 import type { LinkEvent, RecordLevel } from '../link/events.js';
 import { DEFAULT_SCANNER_OPTIONS } from '../resp/command-scanner.js';
-import type { RawRecord } from '../trace/format.js';
+import { TRACE_FLUSH_MS, type RawRecord } from '../trace/format.js';
 import { newTraceHeader } from '../trace/header.js';
 import { TraceWriter } from '../trace/writer.js';
 import { formatHostPort, parseHostPort, type HostPort } from './address.js';
 import { EventLog } from './event-log.js';
 import type { LinkInfo } from './link-info.js';
 import { LinkSession } from './session.js';
-
-/** How often buffered trace records are written out. */
-const TRACE_FLUSH_MS = 200;
 
 export interface TapOptions {
   /** The real master, `host:port` or an address object. */
@@ -53,7 +51,6 @@ export class Tap extends EventEmitter<TapEvents> {
   private closing: Promise<void> | null = null;
   private readonly flushTimer: NodeJS.Timeout | null;
   private readonly log: EventLog;
-  private readonly planner = new FaultPlanner();
   private deadline: NodeJS.Timeout | null = null;
 
   private constructor(
@@ -61,6 +58,7 @@ export class Tap extends EventEmitter<TapEvents> {
     readonly address: HostPort,
     readonly master: HostPort,
     private readonly trace: TraceWriter | null,
+    private readonly planner: FaultPlanner,
     private readonly options: Required<Pick<TapOptions, 'record' | 'recordSecrets' | 'maxArgBytes' | 'maxArgs' | 'digests'>> & {
       logger: Logger;
       clock: Clock;
@@ -71,6 +69,8 @@ export class Tap extends EventEmitter<TapEvents> {
     server.on('connection', (socket) => this.accept(socket));
     this.flushTimer = trace ? setInterval(() => trace.flush(), TRACE_FLUSH_MS) : null;
     this.flushTimer?.unref();
+    for (const fault of planner.list()) options.logger.info({ fault }, 'fault added');
+    this.onDeadline();
   }
 
   static async start(options: TapOptions): Promise<Tap> {
@@ -86,8 +86,8 @@ export class Tap extends EventEmitter<TapEvents> {
       clock: options.clock ?? systemClock,
     };
     // Checked before anything listens, so a bad spec is a usage error and nothing is left running.
-    const check = new FaultPlanner();
-    for (const spec of options.faults ?? []) check.add(spec, resolved.clock(), []);
+    const planner = new FaultPlanner();
+    for (const spec of options.faults ?? []) planner.add(spec, resolved.clock(), []);
     const server = createServer({ noDelay: true });
     const address = await listenOn(server, listen);
     const header = newTraceHeader({
@@ -102,9 +102,7 @@ export class Tap extends EventEmitter<TapEvents> {
     });
     const trace = options.trace ? new TraceWriter(options.trace, header) : null;
     resolved.logger.info({ listen: formatHostPort(address), master: formatHostPort(master), trace: options.trace ?? null, record: resolved.record }, 'tap listening');
-    const tap = new Tap(server, address, master, trace, resolved);
-    for (const spec of options.faults ?? []) tap.addFault(spec);
-    return tap;
+    return new Tap(server, address, master, trace, planner, resolved);
   }
 
   /** Validates and adds a fault (throws FaultSpecError naming the field); returns it with its id. */
@@ -200,7 +198,7 @@ export class Tap extends EventEmitter<TapEvents> {
     const session = new LinkSession(
       this.nextLink++,
       socket,
-      { master: this.master, clock, args: record !== 'meta', rdb: record === 'meta' ? 'summary' : record === 'commands' ? 'keys' : 'values', raw: record === 'full', recordSecrets, digests, scanner: { maxArgBytes, maxArgs }, faults: this.planner },
+      { master: this.master, clock, ...decodingFor(record), raw: record === 'full', recordSecrets, digests, scanner: { maxArgBytes, maxArgs }, faults: this.planner },
       {
         events: (events) => this.onEvents(events),
         raw: (rawRecord: RawRecord) => this.trace?.append(rawRecord),

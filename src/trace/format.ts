@@ -7,6 +7,8 @@ export const TRACE_MAGIC = Buffer.from([0x52, 0x54, 0x52, 0x41, 0x43, 0x45, 0x00
 export const BLOCK_HEADER_BYTES = 8;
 /** A block holds records until it passes this size (a single larger record gets a block of its own). */
 export const BLOCK_TARGET_BYTES = 64 * 1024;
+/** How often a live writer (tap, capture) flushes buffered records: what a crash can lose at most. */
+export const TRACE_FLUSH_MS = 200;
 /** Readers refuse blocks announcing more than this, so a corrupt length cannot drive an allocation. */
 export const MAX_BLOCK_BYTES = 64 * 1024 * 1024;
 

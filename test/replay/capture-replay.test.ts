@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startCapture } from '../../src/replay/capture.js';
 import { readRecording } from '../../src/replay/recording.js';
 import { Replay } from '../../src/replay/replay.js';
+import { waitReplicaAcked, waitReplicaOnline } from '../../src/servers/caught-up.js';
 import { freePort } from '../../src/servers/redis-server.js';
 import { waitFor } from '../../src/servers/wait.js';
 import { seedDataset, writeMixedWorkload } from '../../src/servers/workload.js';
@@ -22,10 +23,10 @@ describe('capture then replay into a real replica', () => {
     await seedDataset(master.client, 100);
     const trace = join(dir, 'big.rtrace');
     const capture = startCapture({ master: master.address, trace });
-    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await waitReplicaOnline(master);
     await writeMixedWorkload(master.client, { commands: 100_000, seed: 5 });
     const offset = Number((await master.info()).master_repl_offset);
-    await waitFor('the capture to acknowledge everything', 30_000, async () => (await master.info()).slave0?.includes(`offset=${offset},`));
+    await waitReplicaAcked(master);
     capture.stop('test done');
     const result = await capture.done;
     expect(result.offset).toBe(offset);
@@ -51,13 +52,13 @@ describe('capture then replay into a real replica', () => {
     const master = await startServer({ name: 'paced-master', config: { 'repl-diskless-sync-delay': 0 } });
     const trace = join(dir, 'paced.rtrace');
     const capture = startCapture({ master: master.address, trace });
-    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await waitReplicaOnline(master);
     // Spread over about two seconds, so that the replay at speed 1 is still streaming when the link is cut.
     for (let i = 0; i < 20; i++) {
       await writeMixedWorkload(master.client, { commands: 200, seed: 100 + i });
       await new Promise((r) => setTimeout(r, 100));
     }
-    await waitFor('the capture to acknowledge everything', 10_000, async () => (await master.info()).slave0?.includes(`offset=${(await master.info()).master_repl_offset}`));
+    await waitReplicaAcked(master);
     capture.stop('test done');
     await capture.done;
     const digest = await master.digest();
@@ -84,7 +85,7 @@ describe('capture then replay into a real replica', () => {
     const trace = join(dir, 'auth.rtrace');
     const child = spawnCli(['capture', '--master', master.address, '--trace', trace, '--commands', '3'], { REPLTAP_AUTH: 's3cret' });
     const done = collect(child);
-    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await waitReplicaOnline(master);
     await master.client.pipeline([['SET', 'a', '1'], ['SET', 'b', '2'], ['SET', 'c', '3']]);
     const { code, stderr } = await done;
     expect(code).toBe(0);
@@ -98,9 +99,9 @@ describe('capture then replay into a real replica', () => {
     const trace = join(dir, 'term.rtrace');
     const child = spawnCli(['capture', '--master', master.address, '--trace', trace]);
     const done = collect(child);
-    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await waitReplicaOnline(master);
     await master.client.call('SET', 'k', 'v');
-    await waitFor('the capture to acknowledge', 10_000, async () => (await master.info()).slave0?.includes(`offset=${(await master.info()).master_repl_offset},`));
+    await waitReplicaAcked(master);
     child.kill('SIGTERM');
     const { code, stderr } = await done;
     expect(code).toBe(0);
@@ -132,7 +133,7 @@ describe('capture then replay into a real replica', () => {
   it('capture with a replid and offset resumes a history: +CONTINUE, no RDB', async () => {
     const master = await startServer({ name: 'resume-master', config: { 'repl-diskless-sync-delay': 0 } });
     const first = startCapture({ master: master.address, trace: join(dir, 'first.rtrace'), commands: 2 });
-    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await waitReplicaOnline(master);
     await master.client.call('SET', 'a', '1');
     const done = await first.done;
     await master.client.call('SET', 'b', '2');
@@ -150,7 +151,7 @@ describe('capture then replay into a real replica', () => {
     const master = await startServer({ name: 'count-master', config: { 'repl-diskless-sync-delay': 0 } });
     const trace = join(dir, 'count.rtrace');
     const capture = startCapture({ master: master.address, trace, commands: 50 });
-    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await waitReplicaOnline(master);
     await master.client.pipeline(Array.from({ length: 80 }, (_, i) => ['SET', `k${i}`, i]));
     const result = await capture.done;
     expect(result).toMatchObject({ commands: 50, reason: '--commands 50 reached' });
@@ -160,7 +161,7 @@ describe('capture then replay into a real replica', () => {
     const master = await startServer({ name: 'ack-master', config: { 'repl-diskless-sync-delay': 0 } });
     const trace = join(dir, 'acks.rtrace');
     const capture = startCapture({ master: master.address, trace, durationMs: 2500 });
-    await waitFor('the capture to stream', 30_000, async () => (await master.info()).slave0?.includes('state=online'));
+    await waitReplicaOnline(master);
     await master.client.call('SET', 'k', 'v');
     expect(await master.client.call('WAIT', 1, 2000)).toBe(1);
     const result = await capture.done;

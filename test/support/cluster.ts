@@ -1,5 +1,6 @@
 import { afterAll, afterEach } from 'vitest';
 import { RedisServer, type RedisServerOptions } from '../../src/servers/redis-server.js';
+import { waitCaughtUp } from '../../src/servers/caught-up.js';
 import { waitFor } from '../../src/servers/wait.js';
 import { startTap, type Tap, type TapOptions } from '../../src/tap/tap.js';
 import type { LinkEvent } from '../../src/link/events.js';
@@ -51,12 +52,8 @@ export async function replicate(c: Cluster): Promise<void> {
 }
 
 /** Waits until the replica applied the master's offset and acknowledged it through the tap. */
-export async function caughtUp(c: Cluster, timeoutMs = 60_000): Promise<number> {
-  return waitFor('the replica to catch up and ACK', timeoutMs, async () => {
-    const offset = Number((await c.master.info()).master_repl_offset);
-    const applied = Number((await c.replica.info()).master_repl_offset);
-    return applied === offset && c.tap.links().some((l) => l.ackOffset === offset) ? offset : undefined;
-  });
+export function caughtUp(c: Cluster, timeoutMs = 60_000): Promise<number> {
+  return waitCaughtUp(c.master, c.replica, c.tap, timeoutMs);
 }
 
 export function ofType<T extends LinkEvent['type']>(events: LinkEvent[], type: T): Extract<LinkEvent, { type: T }>[] {

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { LinkSummarizer } from '../../trace/link-summary.js';
 import { openTrace } from '../../trace/reader.js';
 import { RedisServer } from '../../servers/redis-server.js';
+import { waitCaughtUp } from '../../servers/caught-up.js';
 import { waitFor } from '../../servers/wait.js';
 import { seedDataset, writeMixedWorkload } from '../../servers/workload.js';
 import { startTap, type Tap } from '../../tap/tap.js';
@@ -56,13 +57,13 @@ async function demo(options: DemoOptions): Promise<void> {
 
     step(`writing ${options.commands} mixed commands over 4 databases`);
     await writeMixedWorkload(master.client, { commands: options.commands, seed: 1 });
-    await caughtUp(master, replica, tap);
+    await waitCaughtUp(master, replica, tap);
 
     step('cutting the link (CLIENT KILL TYPE master on the replica): it reconnects and asks PSYNC');
     await replica.client.call('CLIENT', 'KILL', 'TYPE', 'master');
     await writeMixedWorkload(master.client, { commands: Math.ceil(options.commands / 2), seed: 2 });
     await waitFor('the replica to reconnect', 30_000, async () => (await replica.info()).master_link_status === 'up');
-    await caughtUp(master, replica, tap);
+    await waitCaughtUp(master, replica, tap);
 
     const [masterDigest, replicaDigest] = [await master.digest(), await replica.digest()];
     identical = masterDigest === replicaDigest;
@@ -79,13 +80,4 @@ async function demo(options: DemoOptions): Promise<void> {
   if (options.trace === undefined) rmSync(workDir, { recursive: true, force: true });
   else step(`trace kept in ${tracePath} (repltap inspect ${tracePath})`);
   if (!identical) process.exitCode = EXIT.negative;
-}
-
-/** Waits until the replica applied everything and the tap saw it acknowledge the master's offset. */
-async function caughtUp(master: RedisServer, replica: RedisServer, tap: Tap): Promise<void> {
-  await waitFor('the replica to catch up with the master', 30_000, async () => {
-    const offset = Number((await master.info()).master_repl_offset);
-    const applied = Number((await replica.info()).master_repl_offset);
-    return applied === offset && tap.links().some((link) => link.ackOffset === offset);
-  });
 }
