@@ -57,27 +57,34 @@ function put(out: Buffer, at: number, bytes: Uint8Array): number {
   return at + n;
 }
 
+/** msgpack type bytes for an unsigned integer, and for a bin length, in 8, 16 and 32 bits. */
+const UINT = [0xcc, 0xcd, 0xce] as const;
+const BIN = [0xc4, 0xc5, 0xc6] as const;
+
+/** `n` (below 2^32) after the type byte of its width. */
+function sized(out: Buffer, at: number, codes: readonly [number, number, number], n: number): number {
+  if (n < 0x100) {
+    out[at] = codes[0];
+    out[at + 1] = n;
+    return at + 2;
+  }
+  if (n < 0x10000) {
+    out[at] = codes[1];
+    out.writeUInt16BE(n, at + 1);
+    return at + 3;
+  }
+  out[at] = codes[2];
+  out.writeUInt32BE(n, at + 1);
+  return at + 5;
+}
+
 function num(out: Buffer, at: number, value: number): number {
   if (Number.isInteger(value) && value >= 0) {
     if (value < 0x80) {
       out[at] = value;
       return at + 1;
     }
-    if (value < 0x100) {
-      out[at] = 0xcc;
-      out[at + 1] = value;
-      return at + 2;
-    }
-    if (value < 0x10000) {
-      out[at] = 0xcd;
-      out.writeUInt16BE(value, at + 1);
-      return at + 3;
-    }
-    if (value < 0x100000000) {
-      out[at] = 0xce;
-      out.writeUInt32BE(value, at + 1);
-      return at + 5;
-    }
+    if (value < 0x100000000) return sized(out, at, UINT, value);
     if (value <= Number.MAX_SAFE_INTEGER) {
       out[at] = 0xcf;
       out.writeUInt32BE(Math.floor(value / 0x100000000), at + 1);
@@ -105,19 +112,7 @@ function arrayHeader(out: Buffer, at: number, n: number): number {
 }
 
 function binHeader(out: Buffer, at: number, n: number): number {
-  if (n < 0x100) {
-    out[at] = 0xc4;
-    out[at + 1] = n;
-    return at + 2;
-  }
-  if (n < 0x10000) {
-    out[at] = 0xc5;
-    out.writeUInt16BE(n, at + 1);
-    return at + 3;
-  }
-  out[at] = 0xc6;
-  out.writeUInt32BE(n, at + 1);
-  return at + 5;
+  return sized(out, at, BIN, n);
 }
 
 /** Bytes `encodeCommandRecord` may write for this event, at most. */
