@@ -2,7 +2,7 @@
  * repltap benchmarks, side by side in one run (this machine is noisy: compare ratios, not absolutes).
  *
  *   npm run bench                              all suites with the default sizes
- *   npm run bench -- --suite decoder           in-process decoder and trace encoding cost
+ *   npm run bench -- --suite decoder           in-process decoder and trace encoding cost (--chunk-bytes N)
  *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3
  *   npm run bench -- --suite stream --commands 1000000 --rounds 3
  *
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     'size-mib': { type: 'string', default: '300' },
     rounds: { type: 'string', default: '3' },
     commands: { type: 'string', default: '1000000' },
+    // The stream suite's master sends about 8.6 KB per write, which is what the tap reads at a time.
+    'chunk-bytes': { type: 'string', default: '8622' },
   },
 });
 const suites = new Set(values.suite.split(','));
@@ -41,8 +43,9 @@ const out: string[] = [];
 out.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; medians of ${rounds} interleaved rounds.`, '');
 
 if (suites.has('decoder')) {
-  const results = benchDecoder(Number(values.commands));
-  out.push('### Decoder (in-process, redis-benchmark-like SET stream in 64 KiB chunks)', '', '| variant | ns/command | MB/s |', '| --- | ---: | ---: |');
+  const chunkBytes = Number(values['chunk-bytes']);
+  const results = benchDecoder(Number(values.commands), chunkBytes);
+  out.push(`### Decoder (in-process, redis-benchmark-like SET stream in chunks of ${chunkBytes} bytes)`, '', '| variant | ns/command | MB/s |', '| --- | ---: | ---: |');
   for (const variant of [...new Set(results.map((r) => r.variant))]) {
     const rs = results.filter((r) => r.variant === variant);
     out.push(`| ${variant} | ${median(rs.map((r) => r.nsPerCommand)).toFixed(0)} | ${median(rs.map((r) => r.mbPerSecond)).toFixed(0)} |`);
@@ -52,11 +55,11 @@ if (suites.has('decoder')) {
 
 if (suites.has('fullsync')) {
   const size = Number(values['size-mib']);
-  const runs: FullSyncRun[] = await benchFullSync(size, rounds, relayKinds());
+  const runs: FullSyncRun[] = await benchFullSync(size, rounds, relayKinds({ rdb: true }));
   const direct = by(runs, 'direct', (r) => r.seconds);
   const socatCpu = by(runs, 'socat', (r) => r.relayCpuSeconds);
   out.push(`### Full sync of a ${size} MiB RDB (diskless, rdbcompression no)`, '', '| link | wall s | wall / direct | relay CPU s | CPU / socat | relay peak RSS MiB |', '| --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const kind of relayKinds()) {
+  for (const kind of relayKinds({ rdb: true })) {
     const wall = by(runs, kind, (r) => r.seconds);
     const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
     const rss = by(runs, kind, (r) => r.relayPeakRssMiB);
@@ -67,9 +70,9 @@ if (suites.has('fullsync')) {
 
 if (suites.has('stream')) {
   const commands = Number(values.commands);
-  const runs: StreamRun[] = await benchStream(commands, rounds, relayKinds());
+  const runs: StreamRun[] = await benchStream(commands, rounds, relayKinds({ rdb: false }));
   out.push(`### Stream: redis-benchmark -t set -P 32 -c 4 -d 32, ${commands} commands`, '', '| link | benchmark s | max lag bytes | drain ms | relay CPU s | relay CPU µs/command | relay peak RSS MiB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const kind of relayKinds()) {
+  for (const kind of relayKinds({ rdb: false })) {
     const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
     out.push(
       `| ${kind} | ${by(runs, kind, (r) => r.benchmarkSeconds).toFixed(2)} | ${by(runs, kind, (r) => r.maxLagBytes).toFixed(0)} | ${by(runs, kind, (r) => r.drainMs).toFixed(0)} | ${kind === 'direct' ? '-' : cpu.toFixed(2)} | ${kind === 'direct' ? '-' : ((cpu / commands) * 1e6).toFixed(2)} | ${kind === 'direct' ? '-' : by(runs, kind, (r) => r.relayPeakRssMiB).toFixed(0)} |`,

@@ -39,10 +39,12 @@ export function diffModels(a: TraceModel, b: TraceModel): TraceDiff {
   ] as const) {
     sections.push(sequenceSection(section, left, right));
   }
+  const keys = a.rdbKeys && b.rdbKeys;
   const values = a.rdbValues && b.rdbValues;
-  if (a.rdbValues !== b.rdbValues) notes.push('RDB values were not compared: one trace was recorded below --record full (types, encodings and lengths were)');
-  if (a.record === 'meta' || b.record === 'meta') notes.push('command arguments and RDB keys were not compared: a trace was recorded at --record meta');
-  sections.push(rdbSection(a, b, values));
+  if (!keys) notes.push('RDB keys were not compared: a trace holds none (--record meta, or --rdb summary or none)');
+  else if (a.rdbValues !== b.rdbValues) notes.push('RDB values were not compared: one trace holds none (below --record full, or --rdb keys); types, encodings and lengths were');
+  if (a.record === 'meta' || b.record === 'meta') notes.push('command arguments were not compared: a trace was recorded at --record meta');
+  if (keys) sections.push(rdbSection(a, b, values));
   sections.push(sequenceSection('stream', a.commands, b.commands));
   const changed = sections.filter((s) => s.changes.length > 0);
   return { equal: changed.length === 0, sections: changed, notes };

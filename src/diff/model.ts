@@ -1,6 +1,6 @@
 import type { LinkEvent, RecordLevel } from '../link/events.js';
 import { printable, printableCommand } from '../resp/printable.js';
-import type { TraceRecord } from '../trace/format.js';
+import { rdbDepthOf, type TraceHeader, type TraceRecord } from '../trace/format.js';
 
 /** What `diff` may be told to overlook, beyond what always changes between runs. */
 export interface DiffOptions {
@@ -29,14 +29,18 @@ export interface TraceModel {
   syncs: string[];
   /** Keys of the first complete RDB, by `db\0key`. */
   rdb: Map<string, RdbEntry>;
-  /** Whether the RDB's values were recorded (`--record full`). */
+  /** Whether the RDB's keys were recorded (`--rdb keys` or `values`, the default at `commands` and `full`). */
+  rdbKeys: boolean;
+  /** Whether the RDB's values were recorded (`--rdb values`, the default at `--record full`). */
   rdbValues: boolean;
   commands: string[];
 }
 
-/** Reads the records of one trace into its model. */
-export function buildModel(record: RecordLevel, records: Iterable<TraceRecord>, options: DiffOptions = {}): TraceModel {
-  const model: TraceModel = { record, handshake: [], syncs: [], rdb: new Map(), rdbValues: record === 'full', commands: [] };
+/** Reads the records of one trace into its model; `recorded` is what its header says was kept. */
+export function buildModel(recorded: Pick<TraceHeader, 'record' | 'rdb'>, records: Iterable<TraceRecord>, options: DiffOptions = {}): TraceModel {
+  const record = recorded.record;
+  const rdb = rdbDepthOf(recorded);
+  const model: TraceModel = { record, handshake: [], syncs: [], rdb: new Map(), rdbKeys: rdb === 'keys' || rdb === 'values', rdbValues: rdb === 'values', commands: [] };
   const ignored = new Set(options.ignoreCommands ?? []);
   const pending = new Map<number, string[]>();
   let rdbDone = false;

@@ -220,3 +220,27 @@ export type LinkEvent =
   | LinkCloseEvent;
 
 export type LinkEventType = LinkEvent['type'];
+
+/**
+ * Whole frames of the propagated stream from one chunk, kept as the master sent them. The tap
+ * records one of these instead of an event per frame when nothing live needs those events: the
+ * frames' bytes are cheaper to copy than their events are to build. Expanding it
+ * (`CommandRunExpander`) gives exactly the `command`, `ping`, `getack` and `keepalive` events the
+ * decoder would have made; trace readers do that, so they never return one.
+ */
+export interface CommandRunEvent extends EventBase, Positioned {
+  type: 'command-run';
+  /** Replication offset once the run's last frame is applied. */
+  offset: number;
+  /** Database at the run's first frame (null when not yet known). */
+  db: number | null;
+  /** The run starts inside MULTI ... EXEC. */
+  tx: boolean;
+  /** Frames in `data`. */
+  count: number;
+  /** The frames' bytes: whole frames, none with an argument past the recording limits. */
+  data: Uint8Array;
+}
+
+/** What the decoder gives when asked for command runs. */
+export type RecordedEvent = LinkEvent | CommandRunEvent;

@@ -1,5 +1,5 @@
 import type { LinkDecoderOptions } from './decoder-options.js';
-import type { Direction, LinkCloseEvent, LinkEvent, LinkOpenEvent, LinkPhase } from './events.js';
+import type { Direction, LinkCloseEvent, LinkEvent, LinkOpenEvent, LinkPhase, RecordedEvent } from './events.js';
 import { LinkState } from './link-state.js';
 import { MasterSideDecoder } from './master-side.js';
 import { ReplicaSideDecoder } from './replica-side.js';
@@ -52,9 +52,22 @@ export class LinkDecoder {
   }
 
   feed(dir: Direction, chunk: Buffer, t: number): LinkEvent[] {
-    const out: LinkEvent[] = [];
+    // Without runs asked for, no command-run event is made.
+    return this.decode(dir, chunk, t, false) as LinkEvent[];
+  }
+
+  /**
+   * As `feed`, but the whole frames of the propagated stream come as command runs (one event per
+   * chunk instead of one per frame): for recording, when nothing needs the events one by one.
+   */
+  feedRuns(dir: Direction, chunk: Buffer, t: number): RecordedEvent[] {
+    return this.decode(dir, chunk, t, true);
+  }
+
+  private decode(dir: Direction, chunk: Buffer, t: number, runs: boolean): RecordedEvent[] {
+    const out: RecordedEvent[] = [];
     this.state.bytes[dir] += chunk.length;
-    if (dir === 'm2r') this.master.feed(chunk, t, out);
+    if (dir === 'm2r') this.master.feed(chunk, t, out, runs);
     else this.replica.feed(chunk, t, out);
     return out;
   }

@@ -1,14 +1,15 @@
-import { equalsWord, latin1, parseInteger } from '../resp/ascii.js';
+import { latin1, parseInteger } from '../resp/ascii.js';
 import { CommandScanner, type CommandFrame } from '../resp/command-scanner.js';
 import { DecodeError } from '../resp/decode-error.js';
 import { LineReader } from '../resp/line-reader.js';
 import { printable } from '../resp/printable.js';
 import type { LinkDecoderOptions } from './decoder-options.js';
 import { EOF_MARK_BYTES, EofMarkFinder } from './eof-mark-finder.js';
-import type { CommandEvent, LinkEvent } from './events.js';
+import type { RecordedEvent } from './events.js';
 import type { LinkState } from './link-state.js';
 import { RdbContent } from './rdb-content.js';
 import { RdbPayloadMeter } from './rdb-payload-meter.js';
+import { StreamCommands } from './stream-commands.js';
 
 const M_REPLIES = 0;
 const M_RDB_LENGTH = 1;
@@ -40,18 +41,30 @@ export class MasterSideDecoder {
   /** Replication offset just before the stream's first byte. */
   private streamBase = 0;
   private snapshotOffset: number | null = null;
-  private db: number | null = null;
-  private inTx = false;
+  private readonly commands: StreamCommands;
   // The chunk being fed, for the frame callback (kept on the instance to avoid a closure per chunk).
   private t = 0;
-  private out: LinkEvent[] = [];
+  private out: RecordedEvent[] = [];
+  private chunk: Buffer = EMPTY;
+  /** Whether whole frames go into command runs for this chunk. */
+  private runs = false;
+  /** Chunk index of the stream position 0 (the scanner counts positions from the stream's start). */
+  private chunkBase = 0;
+  /** The run being gathered: chunk index of its first byte (-1 for none), and its state there. */
+  private runFrom = -1;
+  private runEnd = 0;
+  private runDb: number | null = null;
+  private runTx = false;
+  private runCount = 0;
   private readonly onFrame = (frame: CommandFrame): void => this.frame(frame);
   private readonly onPayload = (bytes: Buffer, start: number, end: number): void => this.payload(bytes, start, end);
 
   constructor(
     private readonly opts: LinkDecoderOptions,
     private readonly state: LinkState,
-  ) {}
+  ) {
+    this.commands = new StreamCommands(opts.args);
+  }
 
   get opaque(): boolean {
     return this.mode === M_OPAQUE;
@@ -78,7 +91,7 @@ export class MasterSideDecoder {
    * When the connection ends: what was left incomplete (a reply line, the RDB payload, a command
    * frame), as a decode-error at the last byte, or nothing when it ended on a boundary.
    */
-  end(t: number, out: LinkEvent[]): void {
+  end(t: number, out: RecordedEvent[]): void {
     let message: string | null = null;
     switch (this.mode) {
       case M_REPLIES:
@@ -102,10 +115,12 @@ export class MasterSideDecoder {
     if (message !== null) out.push({ type: 'decode-error', t, link: this.opts.link, dir: 'm2r', at: this.state.bytes.m2r, message });
   }
 
-  feed(chunk: Buffer, t: number, out: LinkEvent[]): void {
+  /** Decodes a chunk; with `runs`, whole frames of the stream come as command runs (see CommandRunEvent). */
+  feed(chunk: Buffer, t: number, out: RecordedEvent[], runs: boolean): void {
     const n = chunk.length;
     this.t = t;
     this.out = out;
+    this.runs = runs;
     let i = 0;
     while (i < n && this.mode !== M_OPAQUE) {
       switch (this.mode) {
@@ -137,7 +152,13 @@ export class MasterSideDecoder {
           break;
         }
         case M_STREAM: {
-          const error = this.scanner!.scan(chunk, i, n, this.onFrame);
+          const scanner = this.scanner!;
+          scanner.views = !runs;
+          this.chunk = chunk;
+          this.chunkBase = i - scanner.position;
+          const error = scanner.scan(chunk, i, n, this.onFrame);
+          this.endRun();
+          this.chunk = EMPTY;
           i = n;
           if (error) this.fail(new DecodeError(this.streamStart + error.at, error.message));
           break;
@@ -247,53 +268,45 @@ export class MasterSideDecoder {
     this.state.streamStart = pos;
     this.state.streamBase = this.streamBase;
     this.state.enter('stream', pos, this.state.bytes.r2m);
-    this.db = null;
-    this.inTx = false;
+    this.commands.reset(null, false);
   }
 
   private frame(frame: CommandFrame): void {
-    const { t, out } = this;
-    const link = this.opts.link;
     const end = frame.start + frame.size;
     const offset = this.streamBase + end;
-    const size = frame.size;
     this.state.masterOffset = offset;
-    if (frame.argc === 0) {
-      out.push({ type: 'keepalive', t, link, dir: 'm2r', pos: this.streamStart + end });
+    if (this.runs && frame.whole) {
+      if (this.runFrom === -1) {
+        this.runFrom = this.chunkBase + frame.start;
+        this.runDb = this.commands.db;
+        this.runTx = this.commands.inTx;
+        this.runCount = 0;
+      }
+      this.runCount++;
+      this.runEnd = end;
+      this.commands.follow(frame, this.chunk);
       return;
     }
-    const args = frame.args;
-    const name = frame.name!.lower;
-    let tx = this.inTx;
-    switch (name) {
-      case 'ping':
-        out.push({ type: 'ping', t, link, offset, size });
-        return;
-      case 'replconf':
-        if (equalsWord(args[0], 'getack')) {
-          out.push({ type: 'getack', t, link, offset, size });
-          return;
-        }
-        break;
-      case 'select': {
-        const db = args[0] === undefined ? null : parseInteger(args[0]);
-        if (db !== null) this.db = db;
-        break;
-      }
-      case 'multi':
-        this.inTx = tx = true;
-        break;
-      case 'exec':
-        this.inTx = false;
-        break;
-    }
-    const event: CommandEvent = { type: 'command', t, link, offset, size, name, argc: frame.argc, db: this.db };
-    if (this.opts.args) {
-      event.args = args;
-      if (frame.cut !== null) event.cut = frame.cut;
-    }
-    if (tx) event.tx = true;
-    out.push(event);
+    this.endRun();
+    this.out.push(this.commands.event(frame, this.t, this.opts.link, offset, this.streamStart + end));
+  }
+
+  /** Closes the run being gathered, if any, as one event. */
+  private endRun(): void {
+    if (this.runFrom === -1) return;
+    const end = this.runEnd;
+    this.out.push({
+      type: 'command-run',
+      t: this.t,
+      link: this.opts.link,
+      pos: this.streamStart + end,
+      offset: this.streamBase + end,
+      db: this.runDb,
+      tx: this.runTx,
+      count: this.runCount,
+      data: this.chunk.subarray(this.runFrom, this.chunkBase + end),
+    });
+    this.runFrom = -1;
   }
 
   private fail(error: DecodeError): void {
@@ -301,3 +314,5 @@ export class MasterSideDecoder {
     this.out.push({ type: 'decode-error', t: this.t, link: this.opts.link, dir: 'm2r', at: error.at, message: error.message });
   }
 }
+
+const EMPTY = Buffer.alloc(0);

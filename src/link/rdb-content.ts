@@ -3,7 +3,7 @@ import type { RdbEvent } from '../rdb/events.js';
 import { RdbDecoder } from '../rdb/rdb-decoder.js';
 import { RdbSummaryBuilder } from '../rdb/summary.js';
 import type { LinkDecoderOptions } from './decoder-options.js';
-import type { LinkEvent, RdbEndEvent } from './events.js';
+import type { LinkEvent, RdbEndEvent, RecordedEvent } from './events.js';
 
 const DEFAULT_TAP_MAX_VALUE_BYTES = 1024 * 1024;
 
@@ -32,7 +32,7 @@ export class RdbContent {
     });
   }
 
-  feed(bytes: Uint8Array, t: number, out: LinkEvent[]): void {
+  feed(bytes: Uint8Array, t: number, out: RecordedEvent[]): void {
     if (this.failed) return;
     try {
       this.take(this.decoder.feed(bytes), t, out);
@@ -42,7 +42,7 @@ export class RdbContent {
   }
 
   /** The payload is complete: the counts for `rdb-end`, or nulls if the content could not be decoded. */
-  end(t: number, out: LinkEvent[]): Pick<RdbEndEvent, 'keys' | 'dbs' | 'types' | 'checksum'> {
+  end(t: number, out: RecordedEvent[]): Pick<RdbEndEvent, 'keys' | 'dbs' | 'types' | 'checksum'> {
     if (!this.failed) {
       try {
         this.take(this.decoder.end(), t, out);
@@ -57,7 +57,7 @@ export class RdbContent {
     return { keys: s.keys, dbs, types: s.types, checksum: s.checksum };
   }
 
-  private take(events: RdbEvent[], t: number, out: LinkEvent[]): void {
+  private take(events: RdbEvent[], t: number, out: RecordedEvent[]): void {
     const link = this.opts.link;
     for (const e of events) {
       this.summary.add(e);
@@ -71,7 +71,7 @@ export class RdbContent {
     }
   }
 
-  private fault(error: unknown, t: number, out: LinkEvent[]): void {
+  private fault(error: unknown, t: number, out: RecordedEvent[]): void {
     if (!(error instanceof RdbFormatError)) throw error;
     this.take(error.events, t, out);
     this.failed = true;

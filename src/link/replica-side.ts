@@ -2,7 +2,7 @@ import { equalsWord, latin1, parseInteger } from '../resp/ascii.js';
 import { CommandScanner, type CommandFrame } from '../resp/command-scanner.js';
 import { printableCommand } from '../resp/printable.js';
 import type { LinkDecoderOptions } from './decoder-options.js';
-import type { AckEvent, LinkEvent } from './events.js';
+import type { AckEvent, RecordedEvent } from './events.js';
 import type { LinkState } from './link-state.js';
 
 const REDACTED = Buffer.from('(redacted)');
@@ -15,7 +15,7 @@ export class ReplicaSideDecoder {
   private readonly scanner: CommandScanner;
   private failed = false;
   private t = 0;
-  private out: LinkEvent[] = [];
+  private out: RecordedEvent[] = [];
   private readonly onFrame = (frame: CommandFrame): void => this.frame(frame);
 
   constructor(
@@ -35,14 +35,14 @@ export class ReplicaSideDecoder {
   }
 
   /** When the connection ends: a decode-error if it ended inside a command frame. */
-  end(t: number, out: LinkEvent[]): void {
+  end(t: number, out: RecordedEvent[]): void {
     const partial = this.scanner.partialFrameBytes;
     if (!this.failed && partial > 0) {
       out.push({ type: 'decode-error', t, link: this.opts.link, dir: 'r2m', at: this.state.bytes.r2m, message: `the connection ended ${partial} bytes into a command frame` });
     }
   }
 
-  feed(chunk: Buffer, t: number, out: LinkEvent[]): void {
+  feed(chunk: Buffer, t: number, out: RecordedEvent[]): void {
     if (this.failed) return;
     this.t = t;
     this.out = out;

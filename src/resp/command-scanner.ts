@@ -4,7 +4,11 @@ import { DecodeError } from './decode-error.js';
 /** How a frame was written on the wire. */
 export type FrameKind = 'array' | 'inline' | 'newline' | 'empty';
 
-/** One complete command frame, with its exact place in the byte stream of its direction. */
+/**
+ * One complete command frame, with its exact place in the byte stream of its direction. The scanner
+ * hands the same object to every call of `onFrame` (one allocation per frame less on the hot path):
+ * read it during the call, keep only its fields.
+ */
 export interface CommandFrame {
   kind: FrameKind;
   /** Position of the frame's first byte, counted from the first byte of the direction. */
@@ -22,6 +26,14 @@ export interface CommandFrame {
   args: Uint8Array[];
   /** Pairs (index in `args`, full length) for each kept argument that was cut, else null. */
   cut: number[] | null;
+  /**
+   * The frame lies whole in the chunk being scanned and nothing of it was dropped (no argument cut,
+   * none past `maxArgs`): its bytes alone reproduce this frame. Only such frames go into command runs.
+   */
+  whole: boolean;
+  /** Where argument 1 starts in that chunk and its length, for whole frames (-1 when it has none). */
+  arg1At: number;
+  arg1Length: number;
 }
 
 export interface CommandScannerOptions {
@@ -99,10 +111,21 @@ export class CommandScanner {
   private chunkBuffer: ArrayBufferLike = EMPTY.buffer;
   private chunkOffset = 0;
   private inlineLength = 0;
+  private readonly frame: CommandFrame = { kind: 'array', start: 0, size: 0, argc: 0, name: null, args: NO_ARGS, cut: null, whole: false, arg1At: -1, arg1Length: 0 };
+  /**
+   * Make argument views for whole frames too. Off, a whole frame comes without `args` (only its
+   * name and argument 1's place): for callers that keep the frame's bytes instead (command runs).
+   */
+  views = true;
 
   constructor(options: Partial<CommandScannerOptions> = {}) {
     this.opts = { ...DEFAULT_SCANNER_OPTIONS, ...options };
     if (this.opts.maxArgBytes < 64) this.opts.maxArgBytes = 64;
+  }
+
+  /** Bytes scanned so far: the position of the next byte in the direction. */
+  get position(): number {
+    return this.pos;
   }
 
   /** Bytes of the frame in progress (0 between frames). */
@@ -124,10 +147,13 @@ export class CommandScanner {
           const b = chunk[i]!;
           this.frameStart = this.pos + (i - from);
           if (b === STAR) {
-            const end = this.wholeFrame(chunk, i, to);
+            const views = this.views;
+            let end = this.wholeFrame(chunk, i, to, views);
+            // Without views, a frame that is not whole (a cut argument) is scanned again to keep its arguments.
+            if (end > 0 && !views && !this.frame.whole) end = this.wholeFrame(chunk, i, to, true);
             if (end > 0) {
               i = end;
-              this.emitArray(onFrame, this.pos + (i - from) - this.frameStart);
+              this.emitArray(onFrame, this.pos + (i - from) - this.frameStart, true);
               break;
             }
             this.state = S_COUNT;
@@ -267,7 +293,7 @@ export class CommandScanner {
    * with locals only. Returns the index past it with the frame's fields set, or -1 to let the state
    * machine take the frame (split across chunks, or malformed: it reports the precise error).
    */
-  private wholeFrame(chunk: Uint8Array, at: number, to: number): number {
+  private wholeFrame(chunk: Uint8Array, at: number, to: number, views: boolean): number {
     let p = at + 1;
     let count = 0;
     let digits = 0;
@@ -285,6 +311,9 @@ export class CommandScanner {
     let name: CommandName | null = null;
     let args: Uint8Array[] | null = null;
     let cut: number[] | null = null;
+    let whole = count <= maxArgs;
+    let arg1At = -1;
+    let arg1Length = 0;
     for (let k = 0; k < count; k++) {
       if (p >= to || chunk[p] !== DOLLAR) return -1;
       p++;
@@ -304,16 +333,26 @@ export class CommandScanner {
         if (k === 0) {
           name = this.names.of(chunk, p, kept);
         } else {
-          (args ??= []).push(new Uint8Array(this.chunkBuffer, this.chunkOffset + p, kept));
-          if (kept < length) (cut ??= []).push(k - 1, length);
+          if (k === 1) {
+            arg1At = p;
+            arg1Length = length;
+          }
+          if (views) (args ??= []).push(new Uint8Array(this.chunkBuffer, this.chunkOffset + p, kept));
+          if (kept < length) {
+            whole = false;
+            if (views) (cut ??= []).push(k - 1, length);
+          }
         }
       }
       p = end + 2;
     }
     this.argc = count;
     this.name = name;
-    this.args = args ?? [];
+    this.args = args ?? NO_ARGS;
     this.cut = cut;
+    this.frame.whole = whole;
+    this.frame.arg1At = arg1At;
+    this.frame.arg1Length = arg1Length;
     return p;
   }
 
@@ -358,13 +397,34 @@ export class CommandScanner {
     if (this.argIndex === 0 && this.remaining === take) this.name = this.names.of(this.partial, 0, this.partialLength);
   }
 
-  private emitBare(onFrame: (frame: CommandFrame) => void, kind: FrameKind, size: number): void {
-    onFrame({ kind, start: this.frameStart, size, argc: 0, name: null, args: [], cut: null });
-    this.state = S_START;
+  /** The shared frame object, filled in for the frame that just ended. */
+  private fill(kind: FrameKind, size: number, argc: number, name: CommandName | null, args: Uint8Array[], cut: number[] | null, whole: boolean): CommandFrame {
+    const frame = this.frame;
+    frame.kind = kind;
+    frame.start = this.frameStart;
+    frame.size = size;
+    frame.argc = argc;
+    frame.name = name;
+    frame.args = args;
+    frame.cut = cut;
+    if (!whole) {
+      frame.whole = false;
+      frame.arg1At = -1;
+    }
+    return frame;
   }
 
-  private emitArray(onFrame: (frame: CommandFrame) => void, size: number): void {
-    const frame: CommandFrame = { kind: 'array', start: this.frameStart, size, argc: this.argc, name: this.name, args: this.args, cut: this.cut };
+  private emitBare(onFrame: (frame: CommandFrame) => void, kind: FrameKind, size: number): void {
+    this.state = S_START;
+    // A newline is one byte, whole wherever it is; `*0` and `*-1` take the slow path and are rare.
+    const frame = this.fill(kind, size, 0, null, NO_ARGS, null, false);
+    if (kind === 'newline') frame.whole = true;
+    onFrame(frame);
+  }
+
+  /** An array frame ended; `whole` when the fast path read it (it set `whole` and `arg1At` itself). */
+  private emitArray(onFrame: (frame: CommandFrame) => void, size: number, whole = false): void {
+    const frame = this.fill('array', size, this.argc, this.name, this.args, this.cut, whole);
     this.name = null;
     this.args = NO_ARGS;
     this.cut = null;
@@ -379,7 +439,7 @@ export class CommandScanner {
     this.state = S_START;
     const words = splitInline(line);
     if (words.length === 0) {
-      onFrame({ kind: 'newline', start: this.frameStart, size, argc: 0, name: null, args: [], cut: null });
+      onFrame(this.fill('newline', size, 0, null, NO_ARGS, null, false));
       return;
     }
     const cap = this.opts.maxArgBytes;
@@ -391,7 +451,7 @@ export class CommandScanner {
     });
     const first = words[0]!;
     const name = this.names.of(first, 0, Math.min(first.length, cap));
-    onFrame({ kind: 'inline', start: this.frameStart, size, argc: words.length, name, args: kept, cut });
+    onFrame(this.fill('inline', size, words.length, name, kept, cut, false));
   }
 }
 

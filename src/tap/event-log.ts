@@ -15,6 +15,11 @@ export class EventLog {
     this.trace = logger.isLevelEnabled('trace');
   }
 
+  /** Whether events of the command stream (commands, PINGs, GETACKs, keep-alives) are logged at all. */
+  get streamEvents(): boolean {
+    return this.debug;
+  }
+
   log(event: LinkEvent): void {
     switch (event.type) {
       case 'command':

@@ -1,25 +1,29 @@
-/** Size of each read from the master socket, as Node's own reads. */
-const READ_BUFFER_BYTES = 64 * 1024;
-/** Reads smaller than this are copied out so the read buffer can be used again. */
-const COPY_BELOW_BYTES = 16 * 1024;
+/** Most bytes one read from the master socket may return, as Node's own reads. */
+const READ_BYTES = 64 * 1024;
+/** Reads land one after another in a pool this large; a new pool starts when a read might not fit. */
+const POOL_BYTES = 1024 * 1024;
 
 /**
- * Buffers for `net.connect({ onread })`, which reads straight into a buffer we supply and skips the
- * Readable stream machinery (measurably cheaper per chunk). A buffer handed to a consumer is never
- * written again: a small read is copied out exactly (no 64 KiB kept alive for a few bytes), a large
- * one hands over the buffer itself and the next read gets a fresh one.
+ * Buffers for `net.connect({ onread })`, which reads straight into memory we supply and skips the
+ * Readable stream machinery (measurably cheaper per chunk). Reads go one after another into a pool,
+ * and each chunk handed on is a view of the bytes read, never written again: no copy for a small
+ * read, no 64 KiB buffer kept alive by a few bytes, one allocation per pool instead of one per read.
  */
 export class ReadBuffers {
-  private current = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  private pool = Buffer.allocUnsafe(POOL_BYTES);
+  private used = 0;
 
-  /** The buffer for the next read. */
-  readonly next = (): Buffer => this.current;
+  /** Where the next read goes. */
+  readonly next = (): Buffer => this.pool.subarray(this.used, this.used + READ_BYTES);
 
   /** The chunk a read of `n` bytes produced, safe to keep. */
   take(n: number): Buffer {
-    if (n < COPY_BELOW_BYTES) return Buffer.from(this.current.subarray(0, n));
-    const chunk = this.current.subarray(0, n);
-    this.current = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    const chunk = this.pool.subarray(this.used, this.used + n);
+    this.used += n;
+    if (this.used + READ_BYTES > POOL_BYTES) {
+      this.pool = Buffer.allocUnsafe(POOL_BYTES);
+      this.used = 0;
+    }
     return chunk;
   }
 }

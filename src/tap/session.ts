@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import type { Clock } from '../clock.js';
 import type { PhaseMark } from '../faults/chunk-map.js';
 import type { FaultPlanner, Step } from '../faults/planner.js';
-import type { Direction, FaultEvent, LinkEvent } from '../link/events.js';
+import type { Direction, FaultEvent, LinkEvent, RecordedEvent } from '../link/events.js';
 import type { LinkDecoderOptions } from '../link/decoder-options.js';
 import { LinkDecoder } from '../link/link-decoder.js';
 import type { LinkState } from '../link/link-state.js';
@@ -30,8 +30,8 @@ export interface SessionOptions {
 
 /** Where a session sends what it observes. */
 export interface SessionSink {
-  /** Events decoded from one chunk (or one link milestone), in order. */
-  events(events: LinkEvent[]): void;
+  /** Events decoded from one chunk (or one link milestone), in order; command runs where the decoder made them. */
+  events(events: RecordedEvent[]): void;
   raw(record: RawRecord): void;
   closed(session: LinkSession): void;
 }
@@ -177,24 +177,30 @@ export class LinkSession {
       before = { phase: state.phase, start: { ...state.phaseStart }, rdbLength: state.rdbLength };
       pendingBefore = this.decoder.pendingBytes(dir);
     }
-    const events = this.decoder.feed(dir, chunk, t);
-    if (dir === 'r2m') {
-      for (const event of events) {
-        if (event.type === 'ack') {
-          this.ackOffset = event.offset;
-          this.lastAckAt = t;
-        }
-      }
-    }
     if (before === null) {
+      // Whole frames go into command runs (one event a chunk, not one a frame) except at --record
+      // meta, whose trace must not hold arguments; the fault planner below needs events one by one.
+      const events = this.opts.args ? this.decoder.feedRuns(dir, chunk, t) : this.decoder.feed(dir, chunk, t);
+      if (dir === 'r2m') this.noteAcks(events, t);
       if (events.length > 0) this.sink.events(events);
       return null;
     }
+    const events = this.decoder.feed(dir, chunk, t);
+    if (dir === 'r2m') this.noteAcks(events, t);
     const plan = faults.plan({ link: this.id, dir, chunk, start, events, before, state, pendingBefore, pendingAfter: this.decoder.pendingBytes(dir), now: t });
     // The master answers the PSYNC it was sent, so +CONTINUE resumes from the rewritten offset.
     if (plan.psync) state.psyncOffset = plan.psync.offset;
     if (plan.events.length > 0 || events.length > 0) this.sink.events(inPositionOrder(events, plan.events, state));
     return plan.steps;
+  }
+
+  private noteAcks(events: RecordedEvent[], t: number): void {
+    for (const event of events) {
+      if (event.type === 'ack') {
+        this.ackOffset = event.offset;
+        this.lastAckAt = t;
+      }
+    }
   }
 
   private watch(socket: Socket, side: 'master' | 'replica'): void {

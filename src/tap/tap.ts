@@ -3,9 +3,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { FaultPlanner } from '../faults/planner.js';
-import { decodingFor } from '../link/decoder-options.js';
+import { CommandRunExpander } from '../link/command-run.js';
+import { decodingFor, defaultRdbDepth, type RdbDepth } from '../link/decoder-options.js';
 import type { Fault } from '../faults/spec.js';
-import type { LinkEvent, RecordLevel } from '../link/events.js';
+import type { LinkEvent, RecordedEvent, RecordLevel } from '../link/events.js';
 import { DEFAULT_SCANNER_OPTIONS } from '../resp/command-scanner.js';
 import { TRACE_FLUSH_MS, type RawRecord } from '../trace/format.js';
 import { newTraceHeader } from '../trace/header.js';
@@ -23,6 +24,8 @@ export interface TapOptions {
   /** Trace file to write, or null for none. */
   trace?: string | null;
   record?: RecordLevel;
+  /** How much of each RDB in transfer to decode (default: `keys` at `commands`, `values` at `full`, `summary` at `meta`). */
+  rdb?: RdbDepth;
   recordSecrets?: boolean;
   /** Bytes kept of each command argument at `--record commands` (default 256). */
   maxArgBytes?: number;
@@ -51,6 +54,8 @@ export class Tap extends EventEmitter<TapEvents> {
   private closing: Promise<void> | null = null;
   private readonly flushTimer: NodeJS.Timeout | null;
   private readonly log: EventLog;
+  /** Turns command runs into events for listeners and the log, when they want them one by one. */
+  private readonly runs: CommandRunExpander;
   private deadline: NodeJS.Timeout | null = null;
 
   private constructor(
@@ -59,13 +64,14 @@ export class Tap extends EventEmitter<TapEvents> {
     readonly master: HostPort,
     private readonly trace: TraceWriter | null,
     private readonly planner: FaultPlanner,
-    private readonly options: Required<Pick<TapOptions, 'record' | 'recordSecrets' | 'maxArgBytes' | 'maxArgs' | 'digests'>> & {
+    private readonly options: Required<Pick<TapOptions, 'record' | 'rdb' | 'recordSecrets' | 'maxArgBytes' | 'maxArgs' | 'digests'>> & {
       logger: Logger;
       clock: Clock;
     },
   ) {
     super();
     this.log = new EventLog(options.logger);
+    this.runs = new CommandRunExpander({ maxArgBytes: options.maxArgBytes, maxArgs: options.maxArgs }, decodingFor(options.record).args);
     server.on('connection', (socket) => this.accept(socket));
     this.flushTimer = trace ? setInterval(() => trace.flush(), TRACE_FLUSH_MS) : null;
     this.flushTimer?.unref();
@@ -76,8 +82,10 @@ export class Tap extends EventEmitter<TapEvents> {
   static async start(options: TapOptions): Promise<Tap> {
     const master = typeof options.master === 'string' ? parseHostPort(options.master, '--master') : options.master;
     const listen = options.listen === undefined ? { host: '127.0.0.1', port: 0 } : typeof options.listen === 'string' ? parseHostPort(options.listen, '--listen') : options.listen;
+    const record = options.record ?? 'commands';
     const resolved = {
-      record: options.record ?? 'commands',
+      record,
+      rdb: options.rdb ?? defaultRdbDepth(record),
       recordSecrets: options.recordSecrets ?? false,
       maxArgBytes: options.maxArgBytes ?? DEFAULT_SCANNER_OPTIONS.maxArgBytes,
       maxArgs: options.maxArgs ?? DEFAULT_SCANNER_OPTIONS.maxArgs,
@@ -96,6 +104,7 @@ export class Tap extends EventEmitter<TapEvents> {
       master: formatHostPort(master),
       listen: formatHostPort(address),
       record: resolved.record,
+      rdb: resolved.rdb,
       maxArgBytes: resolved.maxArgBytes,
       maxArgs: resolved.maxArgs,
       recordSecrets: resolved.recordSecrets,
@@ -194,11 +203,11 @@ export class Tap extends EventEmitter<TapEvents> {
       socket.destroy();
       return;
     }
-    const { record, recordSecrets, maxArgBytes, maxArgs, digests, clock } = this.options;
+    const { record, rdb, recordSecrets, maxArgBytes, maxArgs, digests, clock } = this.options;
     const session = new LinkSession(
       this.nextLink++,
       socket,
-      { master: this.master, clock, ...decodingFor(record), raw: record === 'full', recordSecrets, digests, scanner: { maxArgBytes, maxArgs }, faults: this.planner },
+      { master: this.master, clock, ...decodingFor(record, rdb), raw: record === 'full', recordSecrets, digests, scanner: { maxArgBytes, maxArgs }, faults: this.planner },
       {
         events: (events) => this.onEvents(events),
         raw: (rawRecord: RawRecord) => this.trace?.append(rawRecord),
@@ -213,13 +222,18 @@ export class Tap extends EventEmitter<TapEvents> {
     this.sessions.set(session.id, session);
   }
 
-  private onEvents(events: LinkEvent[]): void {
+  private onEvents(events: RecordedEvent[]): void {
     const listening = this.listenerCount('event') > 0;
     for (const event of events) {
       this.trace?.append(event);
-      this.log.log(event);
-      if (listening) this.emit('event', event);
+      if (event.type !== 'command-run') this.observed(event, listening);
+      else if (listening || this.log.streamEvents) for (const e of this.runs.expand(event)) this.observed(e, listening);
     }
+  }
+
+  private observed(event: LinkEvent, listening: boolean): void {
+    this.log.log(event);
+    if (listening) this.emit('event', event);
   }
 }
 

@@ -1,7 +1,12 @@
+import { defaultRdbDepth, type RdbDepth } from '../link/decoder-options.js';
 import type { Direction, LinkEvent, RecordLevel } from '../link/events.js';
 
-/** The first 8 bytes of every trace: "RTRACE", a zero byte, and the format version. */
-export const TRACE_FORMAT_VERSION = 1;
+/**
+ * The first 8 bytes of every trace: "RTRACE", a zero byte, and the format version. Version 2 added
+ * `command-run` records; readers read both.
+ */
+export const TRACE_FORMAT_VERSION = 2;
+export const OLDEST_TRACE_FORMAT_VERSION = 1;
 export const TRACE_MAGIC = Buffer.from([0x52, 0x54, 0x52, 0x41, 0x43, 0x45, 0x00, TRACE_FORMAT_VERSION]);
 /** Each block: payload length (u32 LE), CRC-32 of the payload (u32 LE), payload. */
 export const BLOCK_HEADER_BYTES = 8;
@@ -26,11 +31,18 @@ export interface TraceHeader {
   master: string;
   listen: string | null;
   record: RecordLevel;
+  /** How much of each RDB was decoded; absent in traces from before it could be chosen (then as `record` implies). */
+  rdb?: RdbDepth;
   /** Longest argument prefix kept in `command` events, in bytes. */
   maxArgBytes: number;
   /** Most arguments kept per `command` event. */
   maxArgs: number;
   recordSecrets: boolean;
+}
+
+/** How much of each RDB a trace holds, as its header says. */
+export function rdbDepthOf(header: Pick<TraceHeader, 'record' | 'rdb'>): RdbDepth {
+  return header.rdb ?? defaultRdbDepth(header.record);
 }
 
 /** At `--record full`: the exact bytes of one chunk as they arrived. */

@@ -1,13 +1,19 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Unpackr } from 'msgpackr';
+import { CommandRunError, CommandRunExpander } from '../link/command-run.js';
+import type { CommandRunEvent } from '../link/events.js';
 import { TraceFormatError } from './errors.js';
 import { msgpackValueEnd } from './msgpack-extent.js';
-import { BLOCK_HEADER_BYTES, MAX_BLOCK_BYTES, TRACE_FORMAT_VERSION, TRACE_MAGIC, type TraceHeader, type TraceRecord } from './format.js';
+import { BLOCK_HEADER_BYTES, MAX_BLOCK_BYTES, OLDEST_TRACE_FORMAT_VERSION, TRACE_FORMAT_VERSION, TRACE_MAGIC, type TraceHeader, type TraceRecord } from './format.js';
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
-/** An open trace: its header, then its records, read block by block as they are iterated. */
+/**
+ * An open trace: its header, then its records, read block by block as they are iterated. Command
+ * runs come out as the events they hold, so readers see one `command` record per command however
+ * the trace was written.
+ */
 export interface TraceFile {
   readonly path: string;
   readonly header: TraceHeader;
@@ -68,8 +74,8 @@ class BlockReader implements TraceFile {
     if (magic.length < TRACE_MAGIC.length || !magic.subarray(0, 7).equals(TRACE_MAGIC.subarray(0, 7))) {
       throw new TraceFormatError(path, 0, `not a repltap trace (it starts with ${JSON.stringify(magic.toString('latin1'))})`);
     }
-    if (magic[7] !== TRACE_FORMAT_VERSION) {
-      throw new TraceFormatError(path, 7, `trace format version ${magic[7]}; this repltap reads version ${TRACE_FORMAT_VERSION}`);
+    if (magic[7]! < OLDEST_TRACE_FORMAT_VERSION || magic[7]! > TRACE_FORMAT_VERSION) {
+      throw new TraceFormatError(path, 7, `trace format version ${magic[7]}; this repltap reads versions ${OLDEST_TRACE_FORMAT_VERSION} to ${TRACE_FORMAT_VERSION}`);
     }
     const first = this.nextBlock();
     if (first === null || first.length === 0) throw new TraceFormatError(path, TRACE_MAGIC.length, 'the header block is missing or cut off');
@@ -82,11 +88,25 @@ class BlockReader implements TraceFile {
   }
 
   *records(): Generator<TraceRecord, void, undefined> {
-    yield* this.firstRecords;
-    for (;;) {
-      const block = this.nextBlock();
-      if (block === null) return;
-      yield* block as TraceRecord[];
+    const header = this.header;
+    const expander = new CommandRunExpander({ maxArgs: header.maxArgs, maxArgBytes: header.maxArgBytes }, header.record !== 'meta');
+    let blockAt = TRACE_MAGIC.length;
+    let block: unknown[] | null = this.firstRecords;
+    while (block !== null) {
+      for (const record of block as (TraceRecord | CommandRunEvent)[]) {
+        if (record.type !== 'command-run') {
+          yield record;
+          continue;
+        }
+        try {
+          yield* expander.expand(record);
+        } catch (error) {
+          if (!(error instanceof CommandRunError)) throw error;
+          throw new TraceFormatError(this.path, blockAt, `${error.message}: the file is corrupt`);
+        }
+      }
+      blockAt = this.offset;
+      block = this.nextBlock();
     }
   }
 

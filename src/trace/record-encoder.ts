@@ -1,4 +1,4 @@
-import type { CommandEvent, RdbKeyEvent } from '../link/events.js';
+import type { CommandEvent, CommandRunEvent, RdbKeyEvent } from '../link/events.js';
 import type { RawRecord } from './format.js';
 
 /**
@@ -45,6 +45,8 @@ const K = {
   encoding: str('encoding'),
   expiry: str('expiry'),
   length: str('length'),
+  commandRun: str('command-run'),
+  count: str('count'),
 };
 
 function put(out: Buffer, at: number, bytes: Uint8Array): number {
@@ -101,6 +103,33 @@ function num(out: Buffer, at: number, value: number): number {
   return at + 9;
 }
 
+/** A number, or nil for null. */
+function numOrNil(out: Buffer, at: number, value: number | null): number {
+  if (value !== null) return num(out, at, value);
+  out[at] = 0xc0;
+  return at + 1;
+}
+
+/** A key and its number. */
+function numField(out: Buffer, at: number, key: Buffer, value: number): number {
+  return num(out, put(out, at, key), value);
+}
+
+/** A key and its number or nil. */
+function numOrNilField(out: Buffer, at: number, key: Buffer, value: number | null): number {
+  return numOrNil(out, put(out, at, key), value);
+}
+
+/** The header of a map of `fields` entries and its first three: `type`, `t` and `link`, as every record starts. */
+function recordHead(out: Buffer, at: number, fields: number, type: Buffer, t: number, link: number): number {
+  out[at++] = 0x80 | fields;
+  at = put(out, at, K.type);
+  at = put(out, at, type);
+  at = numField(out, at, K.t, t);
+  at = put(out, at, K.link);
+  return num(out, at, link);
+}
+
 function arrayHeader(out: Buffer, at: number, n: number): number {
   if (n < 16) {
     out[at] = 0x90 | n;
@@ -125,24 +154,13 @@ export function commandRecordBound(e: CommandEvent): number {
 
 export function encodeCommandRecord(e: CommandEvent, out: Buffer, at: number): number {
   const fields = 8 + (e.args ? 1 : 0) + (e.cut ? 1 : 0) + (e.tx ? 1 : 0);
-  out[at++] = 0x80 | fields;
-  at = put(out, at, K.type);
-  at = put(out, at, K.command);
-  at = put(out, at, K.t);
-  at = num(out, at, e.t);
-  at = put(out, at, K.link);
-  at = num(out, at, e.link);
-  at = put(out, at, K.offset);
-  at = num(out, at, e.offset);
-  at = put(out, at, K.size);
-  at = num(out, at, e.size);
+  at = recordHead(out, at, fields, K.command, e.t, e.link);
+  at = numField(out, at, K.offset, e.offset);
+  at = numField(out, at, K.size, e.size);
   at = put(out, at, K.name);
   at = put(out, at, str(e.name));
-  at = put(out, at, K.argc);
-  at = num(out, at, e.argc);
-  at = put(out, at, K.db);
-  if (e.db === null) out[at++] = 0xc0;
-  else at = num(out, at, e.db);
+  at = numField(out, at, K.argc, e.argc);
+  at = numOrNilField(out, at, K.db, e.db);
   if (e.args) {
     at = put(out, at, K.args);
     at = arrayHeader(out, at, e.args.length);
@@ -183,38 +201,37 @@ export function encodeRdbKeyRecord(e: RdbKeyEvent, out: Buffer, at: number): num
   out.set(RDB_KEY_HEAD, at);
   at += RDB_KEY_HEAD.length;
   at = num(out, at, e.t);
-  at = put(out, at, K.link);
-  at = num(out, at, e.link);
-  at = put(out, at, K.db);
-  at = num(out, at, e.db);
+  at = numField(out, at, K.link, e.link);
+  at = numField(out, at, K.db, e.db);
   at = put(out, at, K.key);
   at = put(out, binHeader(out, at, e.key.length), e.key);
   at = put(out, at, typeAndEncodingBytes(e.valueType, e.encoding));
-  at = put(out, at, K.expiry);
-  if (e.expiry === null) out[at++] = 0xc0;
-  else at = num(out, at, e.expiry);
-  at = put(out, at, K.length);
-  if (e.length === null) out[at++] = 0xc0;
-  else at = num(out, at, e.length);
-  return at;
+  at = numOrNilField(out, at, K.expiry, e.expiry);
+  return numOrNilField(out, at, K.length, e.length);
 }
 
 /** The map header and fields of a raw record, up to and including the `data` bin header. */
 export function encodeRawRecordHead(r: RawRecord, out: Buffer, at: number): number {
-  out[at++] = 0x86;
-  at = put(out, at, K.type);
-  at = put(out, at, K.raw);
-  at = put(out, at, K.t);
-  at = num(out, at, r.t);
-  at = put(out, at, K.link);
-  at = num(out, at, r.link);
+  at = recordHead(out, at, 6, K.raw, r.t, r.link);
   at = put(out, at, K.dir);
   at = put(out, at, str(r.dir));
-  at = put(out, at, K.pos);
-  at = num(out, at, r.pos);
+  at = numField(out, at, K.pos, r.pos);
   at = put(out, at, K.data);
   return binHeader(out, at, r.data.length);
 }
 
-/** Upper bound of `encodeRawRecordHead`'s output. */
-export const RAW_HEAD_BOUND = 96;
+/** The map header and fields of a command run, up to and including the `data` bin header. */
+export function encodeCommandRunHead(r: CommandRunEvent, out: Buffer, at: number): number {
+  at = recordHead(out, at, 9, K.commandRun, r.t, r.link);
+  at = numField(out, at, K.pos, r.pos);
+  at = numField(out, at, K.offset, r.offset);
+  at = numOrNilField(out, at, K.db, r.db);
+  at = put(out, at, K.tx);
+  out[at++] = r.tx ? 0xc3 : 0xc2;
+  at = numField(out, at, K.count, r.count);
+  at = put(out, at, K.data);
+  return binHeader(out, at, r.data.length);
+}
+
+/** Upper bound of the output of `encodeRawRecordHead` and `encodeCommandRunHead`. */
+export const DATA_HEAD_BOUND = 128;

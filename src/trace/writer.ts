@@ -1,9 +1,9 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
-import type { CommandEvent, RdbKeyEvent } from '../link/events.js';
+import type { CommandEvent, CommandRunEvent, RdbKeyEvent, RecordedEvent } from '../link/events.js';
 import { BLOCK_HEADER_BYTES, BLOCK_TARGET_BYTES, TRACE_MAGIC, type RawRecord, type TraceHeader, type TraceRecord } from './format.js';
-import { commandRecordBound, encodeCommandRecord, encodeRawRecordHead, encodeRdbKeyRecord, RAW_HEAD_BOUND, rdbKeyRecordBound } from './record-encoder.js';
+import { commandRecordBound, DATA_HEAD_BOUND, encodeCommandRecord, encodeCommandRunHead, encodeRawRecordHead, encodeRdbKeyRecord, rdbKeyRecordBound } from './record-encoder.js';
 
 /**
  * Appends records to a trace file in CRC-checked blocks. Writes are synchronous: a block goes to
@@ -27,9 +27,10 @@ export class TraceWriter {
     this.flush();
   }
 
-  append(record: TraceRecord | TraceHeader): void {
+  append(record: TraceRecord | RecordedEvent | TraceHeader): void {
     if (record.type === 'command') this.appendEncoded(record, commandRecordBound(record), encodeCommandRecord);
-    else if (record.type === 'raw') this.appendRaw(record);
+    else if (record.type === 'command-run') this.appendWithData(record, encodeCommandRunHead);
+    else if (record.type === 'raw') this.appendWithData(record, encodeRawRecordHead);
     else if (record.type === 'rdb-key' && record.value === undefined) this.appendEncoded(record, rdbKeyRecordBound(record), encodeRdbKeyRecord);
     else this.appendPacked(record);
   }
@@ -43,18 +44,19 @@ export class TraceWriter {
     this.used = encode(record, this.block, this.used);
   }
 
-  private appendRaw(record: RawRecord): void {
-    const bound = RAW_HEAD_BOUND + record.data.length;
+  /** A record that ends with a bin (`raw`, `command-run`): its head is encoded, its data copied once. */
+  private appendWithData<T extends RawRecord | CommandRunEvent>(record: T, encodeHead: (record: T, out: Buffer, at: number) => number): void {
+    const bound = DATA_HEAD_BOUND + record.data.length;
     if (this.used + bound > this.block.length) this.flush();
     if (this.used + bound <= this.block.length) {
-      const at = encodeRawRecordHead(record, this.block, this.used);
+      const at = encodeHead(record, this.block, this.used);
       this.block.set(record.data, at);
       this.used = at + record.data.length;
       return;
     }
     // Larger than a block: a block of its own, written from the chunk itself without a copy.
-    const head = Buffer.allocUnsafe(RAW_HEAD_BOUND);
-    const headLength = encodeRawRecordHead(record, head, 0);
+    const head = Buffer.allocUnsafe(DATA_HEAD_BOUND);
+    const headLength = encodeHead(record, head, 0);
     const blockHeader = Buffer.allocUnsafe(BLOCK_HEADER_BYTES);
     blockHeader.writeUInt32LE(headLength + record.data.length, 0);
     blockHeader.writeUInt32LE(crc32(record.data, crc32(head.subarray(0, headLength))), 4);
@@ -63,7 +65,7 @@ export class TraceWriter {
     this.writeAll(record.data);
   }
 
-  private appendPacked(record: TraceRecord | TraceHeader): void {
+  private appendPacked(record: TraceRecord | RecordedEvent | TraceHeader): void {
     const packed = this.packr.pack(record);
     if (this.used + packed.length > this.block.length) {
       this.flush();

@@ -54,14 +54,14 @@ function session(commands: [number, string, ...string[]][], keys: [string, strin
 
 describe('diff of trace models', () => {
   it('ignores replids, offsets, ports, aux fields and pings', () => {
-    const a = buildModel('full', session([[0, 'set', 'k', '1']], [['x', 'embstr', 'v']]));
-    const b = buildModel('full', session([[0, 'set', 'k', '1']], [['x', 'embstr', 'v']], 'b'.repeat(40)));
+    const a = buildModel({ record: 'full' }, session([[0, 'set', 'k', '1']], [['x', 'embstr', 'v']]));
+    const b = buildModel({ record: 'full' }, session([[0, 'set', 'k', '1']], [['x', 'embstr', 'v']], 'b'.repeat(40)));
     expect(diffModels(a, b)).toEqual({ equal: true, sections: [], notes: [] });
   });
 
   it('names the key of a changed RDB value and the command that differs', () => {
-    const a = buildModel('full', session([[0, 'set', 'k', '1'], [0, 'del', 'gone']], [['user:1', 'embstr', 'alice']]));
-    const b = buildModel('full', session([[0, 'set', 'k', '2'], [0, 'del', 'gone']], [['user:1', 'embstr', 'bob']]));
+    const a = buildModel({ record: 'full' }, session([[0, 'set', 'k', '1'], [0, 'del', 'gone']], [['user:1', 'embstr', 'alice']]));
+    const b = buildModel({ record: 'full' }, session([[0, 'set', 'k', '2'], [0, 'del', 'gone']], [['user:1', 'embstr', 'bob']]));
     const result = diffModels(a, b);
     expect(result.equal).toBe(false);
     const text = renderDiff(result, 'a.rtrace', 'b.rtrace');
@@ -73,14 +73,25 @@ describe('diff of trace models', () => {
     const tx = (order: string[]): [number, string, ...string[]][] => [[0, 'multi'], ...order.map((k): [number, string, string] => [0, 'incr', k]), [0, 'exec'], [0, 'publish', 'ch', order[0]!]];
     const a = session(tx(['a', 'b']), [['x', 'embstr', 'v']]);
     const b = session(tx(['b', 'a']), [['x', 'raw', 'v']]);
-    expect(diffModels(buildModel('full', a), buildModel('full', b)).equal).toBe(false);
+    expect(diffModels(buildModel({ record: 'full' }, a), buildModel({ record: 'full' }, b)).equal).toBe(false);
     const options = { ignoreEncodings: true, ignoreTxOrder: true, ignoreCommands: ['publish'] };
-    expect(diffModels(buildModel('full', a, options), buildModel('full', b, options)).equal).toBe(true);
+    expect(diffModels(buildModel({ record: 'full' }, a, options), buildModel({ record: 'full' }, b, options)).equal).toBe(true);
   });
 
   it('compares what both traces hold, and says what it could not', () => {
-    const result = diffModels(buildModel('full', session([], [['x', 'embstr', 'v1']])), buildModel('commands', session([], [['x', 'embstr', 'v2']])));
+    const result = diffModels(buildModel({ record: 'full' }, session([], [['x', 'embstr', 'v1']])), buildModel({ record: 'commands' }, session([], [['x', 'embstr', 'v2']])));
     expect(result.equal).toBe(true);
-    expect(result.notes).toEqual(['RDB values were not compared: one trace was recorded below --record full (types, encodings and lengths were)']);
+    expect(result.notes).toEqual(['RDB values were not compared: one trace holds none (below --record full, or --rdb keys); types, encodings and lengths were']);
+    const renamed = diffModels(buildModel({ record: 'full' }, session([], [['x', 'embstr', 'v1']])), buildModel({ record: 'commands' }, session([], [['y', 'embstr', 'v1']])));
+    expect(renamed.equal).toBe(false);
+  });
+
+  it('leaves the RDB out when a trace was recorded without its keys', () => {
+    const a = buildModel({ record: 'full' }, session([[0, 'set', 'k', '1']], [['x', 'embstr', 'v1']]));
+    const b = buildModel({ record: 'full', rdb: 'summary' }, session([[0, 'set', 'k', '1']], []));
+    const result = diffModels(a, b);
+    expect(result).toMatchObject({ equal: true, notes: ['RDB keys were not compared: a trace holds none (--record meta, or --rdb summary or none)'] });
+    const changed = diffModels(a, buildModel({ record: 'full', rdb: 'summary' }, session([[0, 'set', 'k', '2']], [])));
+    expect(changed.equal).toBe(false);
   });
 });

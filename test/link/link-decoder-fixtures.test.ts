@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LinkEvent } from '../../src/link/events.js';
-import { bytewise, decodeChunks, resplit } from '../support/decode.js';
+import { bytewise, decodeChunks, decodeChunksViaRuns, resplit } from '../support/decode.js';
 import { linkFixtureNames, loadLinkFixture } from '../support/link-fixture.js';
 
 type Of<T extends LinkEvent['type']> = Extract<LinkEvent, { type: T }>;
@@ -51,6 +51,18 @@ describe.each(linkFixtureNames())('link fixture %s (captured from redis-server)'
   it('names the replid the master reported', () => {
     const replids = [...ofType(events, 'fullresync').map((e) => e.replid), ...ofType(events, 'continue').map((e) => e.replid)];
     expect(replids).toEqual([fixture.expected.masterReplid]);
+  });
+
+  it('gives the same events through command runs, as the tap records them, for random chunkings (property)', () => {
+    const whole = decodeChunksViaRuns(fixture.chunks);
+    expect(whole.runs).toBeGreaterThan(0);
+    expect(whole.events).toEqual(events);
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 200 }), (cuts) => {
+        expect(decodeChunksViaRuns(resplit(fixture.chunks, cuts)).events).toEqual(events);
+      }),
+      { numRuns: 20 },
+    );
   });
 
   it('gives identical events for random chunkings (property)', () => {

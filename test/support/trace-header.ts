@@ -1,11 +1,11 @@
-import type { TraceHeader } from '../../src/trace/format.js';
+import { TRACE_FORMAT_VERSION, type TraceHeader } from '../../src/trace/format.js';
 
 /** A trace header as the tap writes it, for tests that write traces themselves. */
 export function traceHeader(overrides: Partial<TraceHeader> = {}): TraceHeader {
   return {
     type: 'header',
     format: 'repltap-trace',
-    version: 1,
+    version: TRACE_FORMAT_VERSION,
     tool: 'repltap',
     toolVersion: 'test',
     startedAt: 1_795_000_000_000,

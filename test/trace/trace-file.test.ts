@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LinkEvent } from '../../src/link/events.js';
 import { TraceFormatError } from '../../src/trace/errors.js';
-import { TRACE_MAGIC } from '../../src/trace/format.js';
+import { TRACE_FORMAT_VERSION, TRACE_MAGIC } from '../../src/trace/format.js';
+import { LinkDecoder } from '../../src/link/link-decoder.js';
+import { encodeCommand } from '../../src/resp/encode.js';
+import { decodeChunks, m2r, r2m, type Chunk } from '../support/decode.js';
 import { openTrace, readTraceRecords } from '../../src/trace/reader.js';
 import { TraceWriter } from '../../src/trace/writer.js';
 import { traceHeader } from '../support/trace-header.js';
@@ -98,7 +101,7 @@ describe('trace files', () => {
   it.each([
     ['an empty file', Buffer.alloc(0), 'empty file'],
     ['another format', Buffer.from('{"json": true}\n'), 'not a repltap trace'],
-    ['a newer format version', Buffer.from([...TRACE_MAGIC.subarray(0, 7), 9]), 'trace format version 9'],
+    ['a newer format version', Buffer.from([...TRACE_MAGIC.subarray(0, 7), 9]), `trace format version 9; this repltap reads versions 1 to ${TRACE_FORMAT_VERSION}`],
     ['a bare magic', TRACE_MAGIC, 'header block is missing'],
   ])('refuse %s with a precise message', (name, bytes, message) => {
     const path = join(dir, `${name}.rtrace`);
@@ -129,5 +132,41 @@ describe('hand-written records', () => {
     for (const e of events) writer.append(e);
     writer.close();
     expect(readTraceRecords(path).records).toEqual(events);
+  });
+
+  it('command runs read back as the events of their frames; a run that lies about its frames is a precise error', () => {
+    const chunks: Chunk[] = [
+      r2m(encodeCommand(['PSYNC', 'a'.repeat(40), '1001'])),
+      m2r(`+CONTINUE ${'a'.repeat(40)}\r\n`),
+      m2r(Buffer.concat([encodeCommand(['SELECT', '1']), encodeCommand(['SET', 'k', Buffer.from([0, 255])]), encodeCommand(['PING']), encodeCommand(['SET', 'big', 'x'.repeat(300)])])),
+      m2r(Buffer.concat([encodeCommand(['MULTI']), encodeCommand(['INCR', 'n']), encodeCommand(['EXEC'])])),
+    ];
+    const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'none', recordSecrets: false });
+    const recorded = chunks.flatMap((c) => decoder.feedRuns(c.dir, c.data, 1_700_000_000_000));
+    expect(recorded.filter((e) => e.type === 'command-run').length).toBe(2);
+    const path = join(dir, 'runs.rtrace');
+    const writer = new TraceWriter(path, header);
+    for (const e of recorded) writer.append(e);
+    writer.close();
+    // Arguments read from a record are Buffers, those of an expanded run views: compare the bytes.
+    const bytesOf = (e: object): object => ('args' in e && Array.isArray(e.args) ? { ...e, args: e.args.map((a: Uint8Array) => Buffer.from(a)) } : e);
+    const expected = decodeChunks(chunks).map((e) => bytesOf({ ...e, t: 1_700_000_000_000 }));
+    expect(readTraceRecords(path).records.map(bytesOf)).toEqual(expected);
+
+    const lying = join(dir, 'lying-run.rtrace');
+    const liar = new TraceWriter(lying, header);
+    liar.append({ type: 'command-run', t: 0, link: 2, pos: 60, offset: 160, db: 0, tx: false, count: 3, data: encodeCommand(['SET', 'a', '1']) });
+    liar.close();
+    expect(() => readTraceRecords(lying)).toThrow(TraceFormatError);
+    expect(() => readTraceRecords(lying)).toThrow(/byte \d+: command run of link 2 ending at offset 160: its data holds 1 frames, it announces 3: the file is corrupt/);
+  });
+
+  it('read traces of format version 1, from before command runs', () => {
+    const path = write('v1.rtrace', commands(10));
+    const bytes = readFileSync(path);
+    expect(bytes[7]).toBe(TRACE_FORMAT_VERSION);
+    bytes[7] = 1;
+    writeFileSync(path, bytes);
+    expect(readTraceRecords(path).records).toEqual(commands(10));
   });
 });

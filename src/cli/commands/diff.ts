@@ -36,7 +36,7 @@ Exit status: 0 equal, 1 different, 2 a trace cannot be read.`,
 function load(path: string, options: DiffOptions): TraceModel {
   const trace = openTrace(path);
   try {
-    return buildModel(trace.header.record, trace.records(), options);
+    return buildModel(trace.header, trace.records(), options);
   } finally {
     trace.close();
     if (trace.warnings.length > 0) throw new UsageError(`${path}: ${trace.warnings.join('; ')}: a diff of part of a trace would mislead; compare complete traces (repltap trace cut keeps the readable part)`);

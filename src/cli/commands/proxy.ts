@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { startControl } from '../../control/server.js';
+import { RDB_DEPTHS, type RdbDepth } from '../../link/decoder-options.js';
 import type { RecordLevel } from '../../link/events.js';
 import { formatHostPort } from '../../tap/address.js';
 import { startTap } from '../../tap/tap.js';
@@ -13,6 +14,7 @@ interface ProxyOptions {
   listen: string;
   trace?: string;
   record: RecordLevel;
+  rdb?: RdbDepth;
   recordSecrets?: boolean;
   maxArgBytes: number;
   logLevel: string;
@@ -30,6 +32,9 @@ export function registerProxy(program: Command): void {
     .option('--listen <host:port>', 'where replicas connect (REPLICAOF <host> <port>)', '127.0.0.1:7000')
     .option('--trace <file>', 'write a trace of every link to this file')
     .addOption(new Option('--record <level>', 'what the trace keeps: events only, plus command arguments, plus every raw byte').choices(RECORD_LEVELS).default('commands'))
+    .addOption(
+      new Option('--rdb <depth>', 'how much of each RDB in transfer to decode: frame and measure it, plus aux fields and counts, plus a record per key, plus values (default: keys at --record commands, values at full, summary at meta)').choices(RDB_DEPTHS),
+    )
     .option('--record-secrets', 'keep AUTH passwords in the trace and logs (redacted by default)')
     .option('--max-arg-bytes <n>', 'bytes kept of each command argument (the full length is always kept)', (v) => parseInteger(v, '--max-arg-bytes', 64), 256)
     .option('--fault <json>', 'a fault in force from the start, as JSON (repeatable; see docs/faults.md)', (value: string, all: string[]) => [...all, value], [])
@@ -48,6 +53,7 @@ async function proxy(options: ProxyOptions): Promise<void> {
     listen: options.listen,
     trace: options.trace ?? null,
     record: options.record,
+    ...(options.rdb === undefined ? {} : { rdb: options.rdb }),
     recordSecrets: options.recordSecrets ?? false,
     maxArgBytes: options.maxArgBytes,
     faults: faultSpecs(options),

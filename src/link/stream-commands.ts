@@ -1,0 +1,76 @@
+import { equalsWord, parseInteger } from '../resp/ascii.js';
+import type { CommandFrame } from '../resp/command-scanner.js';
+import type { LinkEvent } from './events.js';
+
+/**
+ * What each frame of the propagated stream is: a command, a PING, a REPLCONF GETACK or a keep-alive
+ * newline, with the database and MULTI state it runs in. The live decoder and the trace reader
+ * expanding command runs both use it, so they give the same events.
+ */
+export class StreamCommands {
+  /** Database selected by the last SELECT, null before the first. */
+  db: number | null = null;
+  inTx = false;
+
+  constructor(private readonly args: boolean) {}
+
+  reset(db: number | null, inTx: boolean): void {
+    this.db = db;
+    this.inTx = inTx;
+  }
+
+  /** The event for a frame whose last byte brings the stream to `offset` (direction position `pos`). */
+  event(frame: CommandFrame, t: number, link: number, offset: number, pos: number): LinkEvent {
+    const size = frame.size;
+    if (frame.argc === 0) return { type: 'keepalive', t, link, dir: 'm2r', pos };
+    const args = frame.args;
+    const name = frame.name!.lower;
+    let tx = this.inTx;
+    switch (name) {
+      case 'ping':
+        return { type: 'ping', t, link, offset, size };
+      case 'replconf':
+        if (equalsWord(args[0], 'getack')) return { type: 'getack', t, link, offset, size };
+        break;
+      case 'select': {
+        const db = args[0] === undefined ? null : parseInteger(args[0]);
+        if (db !== null) this.db = db;
+        break;
+      }
+      case 'multi':
+        this.inTx = tx = true;
+        break;
+      case 'exec':
+        this.inTx = false;
+        break;
+    }
+    const event: LinkEvent = { type: 'command', t, link, offset, size, name, argc: frame.argc, db: this.db };
+    if (this.args) {
+      event.args = args;
+      if (frame.cut !== null) event.cut = frame.cut;
+    }
+    if (tx) event.tx = true;
+    return event;
+  }
+
+  /**
+   * Follows SELECT and MULTI/EXEC through a whole frame of `chunk` without making its event (the
+   * frame goes into a command run, scanned without argument views).
+   */
+  follow(frame: CommandFrame, chunk: Uint8Array): void {
+    if (frame.argc === 0) return;
+    switch (frame.name!.lower) {
+      case 'select': {
+        const db = frame.arg1At < 0 ? null : parseInteger(chunk.subarray(frame.arg1At, frame.arg1At + frame.arg1Length));
+        if (db !== null) this.db = db;
+        break;
+      }
+      case 'multi':
+        this.inTx = true;
+        break;
+      case 'exec':
+        this.inTx = false;
+        break;
+    }
+  }
+}

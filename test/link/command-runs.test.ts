@@ -1,0 +1,70 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CommandRunError, CommandRunExpander } from '../../src/link/command-run.js';
+import type { CommandRunEvent } from '../../src/link/events.js';
+import { LinkDecoder } from '../../src/link/link-decoder.js';
+import { encodeCommand } from '../../src/resp/encode.js';
+import { bytewise, decodeChunks, decodeChunksViaRuns, m2r, r2m, resplit, type Chunk } from '../support/decode.js';
+
+const REPLID = 'b3bb99b5899e4202b09258ebe17e7cb109f25a1a';
+const SCANNER = { maxArgBytes: 64, maxArgs: 4 };
+
+/** A resumed link whose stream has every kind of frame a run may hold or must leave out. */
+function link(): Chunk[] {
+  const frames = [
+    encodeCommand(['SELECT', '2']),
+    encodeCommand(['SET', 'a', '1']),
+    Buffer.from('\n'),
+    encodeCommand(['PING']),
+    encodeCommand(['MULTI']),
+    encodeCommand(['SELECT', '5']),
+    encodeCommand(['SET', 'long', 'v'.repeat(200)]),
+    encodeCommand(['INCR', 'c']),
+    encodeCommand(['EXEC']),
+    encodeCommand(['MSET', 'k1', 'v1', 'k2', 'v2', 'k3', 'v3']),
+    encodeCommand(['REPLCONF', 'GETACK', '*']),
+    Buffer.from('*0\r\n'),
+    Buffer.from('ping\r\n'),
+    encodeCommand(['DEL', 'a']),
+  ];
+  return [r2m(encodeCommand(['PSYNC', REPLID, '101'])), m2r(`+CONTINUE ${REPLID}\r\n`), m2r(Buffer.concat(frames)), r2m(encodeCommand(['REPLCONF', 'ACK', '100']))];
+}
+
+describe('command runs', () => {
+  const events = decodeChunks(link(), { scanner: SCANNER });
+
+  it('hold the whole frames and leave out the rest (a cut argument, arguments past the limit, inline, *0)', () => {
+    const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'none', recordSecrets: false, scanner: SCANNER });
+    const recorded = link().flatMap((c) => decoder.feedRuns(c.dir, c.data, 0));
+    const shape = recorded.filter((e) => e.link === 1 && ['command-run', 'command', 'ping', 'keepalive'].includes(e.type)).map((e) => (e.type === 'command-run' ? `run of ${e.count}` : e.type === 'command' ? e.name : e.type));
+    expect(shape).toEqual(['run of 6', 'set', 'run of 2', 'mset', 'run of 1', 'keepalive', 'ping', 'run of 1']);
+    const firstRun = recorded.find((e): e is CommandRunEvent => e.type === 'command-run')!;
+    expect(firstRun).toMatchObject({ db: null, tx: false, offset: 100 + firstRun.data.length });
+    const secondRun = recorded.filter((e): e is CommandRunEvent => e.type === 'command-run')[1]!;
+    expect(secondRun).toMatchObject({ db: 5, tx: true });
+  });
+
+  it('expand to exactly the events the decoder gives frame by frame, for any chunking (property)', () => {
+    expect(events.some((e) => e.type === 'command' && e.cut !== undefined)).toBe(true);
+    expect(decodeChunksViaRuns(link(), SCANNER).events).toEqual(events);
+    expect(decodeChunksViaRuns(bytewise(link()), SCANNER).events).toEqual(events);
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 12 }), (cuts) => {
+        expect(decodeChunksViaRuns(resplit(link(), cuts), SCANNER).events).toEqual(events);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('that do not hold the frames they announce are refused with where and what', () => {
+    const expander = new CommandRunExpander(SCANNER, true);
+    const run: CommandRunEvent = { type: 'command-run', t: 0, link: 3, pos: 50, offset: 150, db: 0, tx: false, count: 2, data: encodeCommand(['SET', 'a', '1']) };
+    expect(() => expander.expand(run)).toThrow(new CommandRunError('command run of link 3 ending at offset 150: its data holds 1 frames, it announces 2'));
+    const cutShort = { ...run, count: 1, data: run.data.subarray(0, 10) };
+    expect(() => expander.expand(cutShort)).toThrow(/its data ends 10 bytes into a frame/);
+    const garbage = { ...run, count: 1, data: Buffer.from('*1\r\n:5\r\n') };
+    expect(() => expander.expand(garbage)).toThrow(/expected '\$' for argument 1 of 1, got ':' \(0x3a\) at byte 4 of its data/);
+    // A refused run does not spoil the next one.
+    expect(expander.expand({ ...run, count: 1 }).map((e) => e.type)).toEqual(['command']);
+  });
+});
