@@ -1,5 +1,5 @@
 import { latin1, parseInteger } from '../resp/ascii.js';
-import { CommandScanner, type CommandFrame } from '../resp/command-scanner.js';
+import { CommandScanner, type CommandFrame, type RunFrames } from '../resp/command-scanner.js';
 import { DecodeError } from '../resp/decode-error.js';
 import { LineReader } from '../resp/line-reader.js';
 import { printable } from '../resp/printable.js';
@@ -9,7 +9,7 @@ import type { RecordedEvent } from './events.js';
 import type { LinkState } from './link-state.js';
 import { RdbContent } from './rdb-content.js';
 import { RdbPayloadMeter } from './rdb-payload-meter.js';
-import { StreamCommands } from './stream-commands.js';
+import { FOLLOWED_COMMANDS, StreamCommands } from './stream-commands.js';
 
 const M_REPLIES = 0;
 const M_RDB_LENGTH = 1;
@@ -57,6 +57,7 @@ export class MasterSideDecoder {
   private runTx = false;
   private runCount = 0;
   private readonly onFrame = (frame: CommandFrame): void => this.frame(frame);
+  private readonly runFrames: RunFrames = { follow: FOLLOWED_COMMANDS, plain: (count, start, end) => this.plain(count, start, end) };
   private readonly onPayload = (bytes: Buffer, start: number, end: number): void => this.payload(bytes, start, end);
 
   constructor(
@@ -153,7 +154,7 @@ export class MasterSideDecoder {
         }
         case M_STREAM: {
           const scanner = this.scanner!;
-          scanner.views = !runs;
+          scanner.runs(runs ? this.runFrames : null);
           this.chunk = chunk;
           this.chunkBase = i - scanner.position;
           const error = scanner.scan(chunk, i, n, this.onFrame);
@@ -276,19 +277,30 @@ export class MasterSideDecoder {
     const offset = this.streamBase + end;
     this.state.masterOffset = offset;
     if (this.runs && frame.whole) {
-      if (this.runFrom === -1) {
-        this.runFrom = this.chunkBase + frame.start;
-        this.runDb = this.commands.db;
-        this.runTx = this.commands.inTx;
-        this.runCount = 0;
-      }
-      this.runCount++;
-      this.runEnd = end;
+      this.extendRun(1, frame.start, end);
       this.commands.follow(frame, this.chunk);
       return;
     }
     this.endRun();
     this.out.push(this.commands.event(frame, this.t, this.opts.link, offset, this.streamStart + end));
+  }
+
+  /** Whole frames the scanner passed over in run mode, none of them followed (see FOLLOWED_COMMANDS). */
+  private plain(count: number, start: number, end: number): void {
+    this.extendRun(count, start, end);
+    this.state.masterOffset = this.streamBase + end;
+  }
+
+  /** Adds `count` whole frames between stream positions `start` and `end` to the run (opening one). */
+  private extendRun(count: number, start: number, end: number): void {
+    if (this.runFrom === -1) {
+      this.runFrom = this.chunkBase + start;
+      this.runDb = this.commands.db;
+      this.runTx = this.commands.inTx;
+      this.runCount = 0;
+    }
+    this.runCount += count;
+    this.runEnd = end;
   }
 
   /** Closes the run being gathered, if any, as one event. */

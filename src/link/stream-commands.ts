@@ -2,6 +2,9 @@ import { equalsWord, parseInteger } from '../resp/ascii.js';
 import type { CommandFrame } from '../resp/command-scanner.js';
 import type { LinkEvent } from './events.js';
 
+/** The commands whose frames change what later frames mean (the database, the transaction). */
+export const FOLLOWED_COMMANDS: ReadonlySet<string> = new Set(['select', 'multi', 'exec']);
+
 /**
  * What each frame of the propagated stream is: a command, a PING, a REPLCONF GETACK or a keep-alive
  * newline, with the database and MULTI state it runs in. The live decoder and the trace reader
@@ -54,8 +57,8 @@ export class StreamCommands {
   }
 
   /**
-   * Follows SELECT and MULTI/EXEC through a whole frame of `chunk` without making its event (the
-   * frame goes into a command run, scanned without argument views).
+   * Follows SELECT and MULTI/EXEC (`FOLLOWED_COMMANDS`) through a whole frame of `chunk` without
+   * making its event (the frame goes into a command run, scanned without argument views).
    */
   follow(frame: CommandFrame, chunk: Uint8Array): void {
     if (frame.argc === 0) return;

@@ -36,6 +36,14 @@ export interface CommandFrame {
   arg1Length: number;
 }
 
+/** Run mode: which names stop a batch, and where batches of whole frames go (see `CommandScanner.runs`). */
+export interface RunFrames {
+  /** Lowercased names of frames the caller must see one by one. */
+  follow: ReadonlySet<string>;
+  /** `count` whole frames between stream positions `start` and `end`, none named in `follow`. */
+  plain(count: number, start: number, end: number): void;
+}
+
 export interface CommandScannerOptions {
   /** How many leading arguments to keep (the command name is argument 0). */
   maxArgs: number;
@@ -112,15 +120,25 @@ export class CommandScanner {
   private chunkOffset = 0;
   private inlineLength = 0;
   private readonly frame: CommandFrame = { kind: 'array', start: 0, size: 0, argc: 0, name: null, args: NO_ARGS, cut: null, whole: false, arg1At: -1, arg1Length: 0 };
-  /**
-   * Make argument views for whole frames too. Off, a whole frame comes without `args` (only its
-   * name and argument 1's place): for callers that keep the frame's bytes instead (command runs).
-   */
-  views = true;
+  /** Run mode (see `runs`); null otherwise. */
+  private runFrames: RunFrames | null = null;
+  /** The last name found to need no following, so the next frame of that name is checked by identity. */
+  private plainName: CommandName | null = null;
 
   constructor(options: Partial<CommandScannerOptions> = {}) {
     this.opts = { ...DEFAULT_SCANNER_OPTIONS, ...options };
     if (this.opts.maxArgBytes < 64) this.opts.maxArgBytes = 64;
+  }
+
+  /**
+   * Run mode, for callers that keep frames' bytes instead of their arguments (command runs). Whole
+   * frames (see `CommandFrame.whole`) whose lowercased names are not in `follow` are reported in
+   * batches to `plain`, not one by one; every other frame comes to `onFrame` as usual, a whole one
+   * without `args` (only its name and argument 1's place). `null` turns run mode off.
+   */
+  runs(mode: RunFrames | null): void {
+    this.runFrames = mode;
+    this.plainName = null;
   }
 
   /** Bytes scanned so far: the position of the next byte in the direction. */
@@ -144,10 +162,18 @@ export class CommandScanner {
     while (i < to) {
       switch (this.state) {
         case S_START: {
+          if (this.runFrames !== null) {
+            const end = this.skipPlain(chunk, i, to, this.runFrames);
+            if (end > i) {
+              this.runFrames.plain(this.skipped, this.pos + (i - from), this.pos + (end - from));
+              i = end;
+              if (i === to) break;
+            }
+          }
           const b = chunk[i]!;
           this.frameStart = this.pos + (i - from);
           if (b === STAR) {
-            const views = this.views;
+            const views = this.runFrames === null;
             let end = this.wholeFrame(chunk, i, to, views);
             // Without views, a frame that is not whole (a cut argument) is scanned again to keep its arguments.
             if (end > 0 && !views && !this.frame.whole) end = this.wholeFrame(chunk, i, to, true);
@@ -286,6 +312,38 @@ export class CommandScanner {
     }
     this.pos += to - from;
     return null;
+  }
+
+  /** Frames `skipPlain` passed over. */
+  private skipped = 0;
+
+  /**
+   * Run mode's fast path: passes over the whole frames at `chunk[at, to)` that need no following,
+   * without a call per frame. Returns the index past the last one (`at` when the first is not one)
+   * and sets `skipped`.
+   */
+  private skipPlain(chunk: Uint8Array, at: number, to: number, mode: RunFrames): number {
+    let i = at;
+    let count = 0;
+    while (i < to) {
+      if (chunk[i] === LF) {
+        i++;
+        count++;
+        continue;
+      }
+      if (chunk[i] !== STAR) break;
+      const end = this.wholeFrame(chunk, i, to, false);
+      if (end < 0 || !this.frame.whole) break;
+      const name = this.name!;
+      if (name !== this.plainName) {
+        if (mode.follow.has(name.lower)) break;
+        this.plainName = name;
+      }
+      i = end;
+      count++;
+    }
+    this.skipped = count;
+    return i;
   }
 
   /**
