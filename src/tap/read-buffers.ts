@@ -7,7 +7,9 @@ const POOL_BYTES = 1024 * 1024;
  * Buffers for `net.connect({ onread })`, which reads straight into memory we supply and skips the
  * Readable stream machinery (measurably cheaper per chunk). Reads go one after another into a pool,
  * and each chunk handed on is a view of the bytes read, never written again: no copy for a small
- * read, no 64 KiB buffer kept alive by a few bytes, one allocation per pool instead of one per read.
+ * read, one allocation per pool instead of one per read. The price: a view kept after its chunk
+ * was handled (an `event` listener holding a command's arguments, a write a fault queued) keeps
+ * its whole pool alive until it goes.
  */
 export class ReadBuffers {
   private pool = Buffer.allocUnsafe(POOL_BYTES);

@@ -1,3 +1,4 @@
+import { TRACE_FORMAT_VERSION } from './format.js';
 import { openTrace } from './reader.js';
 import { TraceWriter } from './writer.js';
 
@@ -11,7 +12,8 @@ export interface CutWindow {
 
 /**
  * Writes the records of one link and/or one time window of a trace into a new trace with the same
- * header. Returns how many records were kept.
+ * header, as they are stored (a command run is kept or left out whole: its frames share its link
+ * and time). Returns how many records were kept.
  */
 export function cutTrace(input: string, output: string, window: CutWindow): { kept: number; read: number; warnings: string[] } {
   const trace = openTrace(input);
@@ -19,8 +21,9 @@ export function cutTrace(input: string, output: string, window: CutWindow): { ke
   let read = 0;
   let writer: TraceWriter | null = null;
   try {
-    writer = new TraceWriter(output, trace.header);
-    for (const record of trace.records()) {
+    // The copy is written in the current format, whatever the input's.
+    writer = new TraceWriter(output, { ...trace.header, version: TRACE_FORMAT_VERSION });
+    for (const record of trace.storedRecords()) {
       read++;
       if (window.link !== undefined && record.link !== window.link) continue;
       if (window.from !== undefined && record.t < window.from) continue;

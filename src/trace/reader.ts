@@ -20,6 +20,8 @@ export interface TraceFile {
   /** Notes about a cut-off tail (a crash or kill -9 while recording): reading stopped cleanly there. */
   readonly warnings: string[];
   records(): Generator<TraceRecord, void, undefined>;
+  /** The records as the file stores them, command runs not expanded: for copying a trace. */
+  storedRecords(): Generator<TraceRecord | CommandRunEvent, void, undefined>;
   close(): void;
 }
 
@@ -60,6 +62,8 @@ class BlockReader implements TraceFile {
   private offset = 0;
   private readonly size: number;
   private fd: number | null;
+  /** Where the block being read starts, for errors found in its records. */
+  private blockAt = 0;
   /** Records of the first block after the header. */
   private readonly firstRecords: TraceRecord[];
 
@@ -90,22 +94,26 @@ class BlockReader implements TraceFile {
   *records(): Generator<TraceRecord, void, undefined> {
     const header = this.header;
     const expander = new CommandRunExpander({ maxArgs: header.maxArgs, maxArgBytes: header.maxArgBytes }, header.record !== 'meta');
-    let blockAt = TRACE_MAGIC.length;
+    for (const record of this.storedRecords()) {
+      if (record.type !== 'command-run') {
+        yield record;
+        continue;
+      }
+      try {
+        yield* expander.expand(record);
+      } catch (error) {
+        if (!(error instanceof CommandRunError)) throw error;
+        throw new TraceFormatError(this.path, this.blockAt, `${error.message}: the file is corrupt`);
+      }
+    }
+  }
+
+  *storedRecords(): Generator<TraceRecord | CommandRunEvent, void, undefined> {
+    this.blockAt = TRACE_MAGIC.length;
     let block: unknown[] | null = this.firstRecords;
     while (block !== null) {
-      for (const record of block as (TraceRecord | CommandRunEvent)[]) {
-        if (record.type !== 'command-run') {
-          yield record;
-          continue;
-        }
-        try {
-          yield* expander.expand(record);
-        } catch (error) {
-          if (!(error instanceof CommandRunError)) throw error;
-          throw new TraceFormatError(this.path, blockAt, `${error.message}: the file is corrupt`);
-        }
-      }
-      blockAt = this.offset;
+      yield* block as (TraceRecord | CommandRunEvent)[];
+      this.blockAt = this.offset;
       block = this.nextBlock();
     }
   }

@@ -8,6 +8,7 @@ import { TRACE_FORMAT_VERSION, TRACE_MAGIC } from '../../src/trace/format.js';
 import { LinkDecoder } from '../../src/link/link-decoder.js';
 import { encodeCommand } from '../../src/resp/encode.js';
 import { decodeChunks, m2r, r2m, type Chunk } from '../support/decode.js';
+import { cutTrace } from '../../src/trace/cut.js';
 import { openTrace, readTraceRecords } from '../../src/trace/reader.js';
 import { TraceWriter } from '../../src/trace/writer.js';
 import { traceHeader } from '../support/trace-header.js';
@@ -152,6 +153,12 @@ describe('hand-written records', () => {
     const bytesOf = (e: object): object => ('args' in e && Array.isArray(e.args) ? { ...e, args: e.args.map((a: Uint8Array) => Buffer.from(a)) } : e);
     const expected = decodeChunks(chunks).map((e) => bytesOf({ ...e, t: 1_700_000_000_000 }));
     expect(readTraceRecords(path).records.map(bytesOf)).toEqual(expected);
+
+    // A cut keeps runs as they are stored, and reads back to the same events.
+    const cut = join(dir, 'runs-cut.rtrace');
+    expect(cutTrace(path, cut, { link: 1 })).toMatchObject({ kept: recorded.length });
+    expect([...openTrace(cut).storedRecords()].filter((r) => r.type === 'command-run').length).toBe(2);
+    expect(readTraceRecords(cut).records.map(bytesOf)).toEqual(expected);
 
     const lying = join(dir, 'lying-run.rtrace');
     const liar = new TraceWriter(lying, header);
