@@ -124,6 +124,8 @@ export class CommandScanner {
   private runFrames: RunFrames | null = null;
   /** The last name found to need no following, so the next frame of that name is checked by identity. */
   private plainName: CommandName | null = null;
+  /** Frames `skipPlain` passed over. */
+  private skipped = 0;
 
   constructor(options: Partial<CommandScannerOptions> = {}) {
     this.opts = { ...DEFAULT_SCANNER_OPTIONS, ...options };
@@ -314,9 +316,6 @@ export class CommandScanner {
     return null;
   }
 
-  /** Frames `skipPlain` passed over. */
-  private skipped = 0;
-
   /**
    * Run mode's fast path: passes over the whole frames at `chunk[at, to)` that need no following,
    * without a call per frame. Returns the index past the last one (`at` when the first is not one)
@@ -455,8 +454,11 @@ export class CommandScanner {
     if (this.argIndex === 0 && this.remaining === take) this.name = this.names.of(this.partial, 0, this.partialLength);
   }
 
-  /** The shared frame object, filled in for the frame that just ended. */
-  private fill(kind: FrameKind, size: number, argc: number, name: CommandName | null, args: Uint8Array[], cut: number[] | null, whole: boolean): CommandFrame {
+  /**
+   * The shared frame object, filled in for the frame that just ended. `fastPath`: `wholeFrame` read
+   * it and already set `whole` and argument 1's place; other frames are not whole.
+   */
+  private fill(kind: FrameKind, size: number, argc: number, name: CommandName | null, args: Uint8Array[], cut: number[] | null, fastPath: boolean): CommandFrame {
     const frame = this.frame;
     frame.kind = kind;
     frame.start = this.frameStart;
@@ -465,7 +467,7 @@ export class CommandScanner {
     frame.name = name;
     frame.args = args;
     frame.cut = cut;
-    if (!whole) {
+    if (!fastPath) {
       frame.whole = false;
       frame.arg1At = -1;
     }
@@ -480,9 +482,9 @@ export class CommandScanner {
     onFrame(frame);
   }
 
-  /** An array frame ended; `whole` when the fast path read it (it set `whole` and `arg1At` itself). */
-  private emitArray(onFrame: (frame: CommandFrame) => void, size: number, whole = false): void {
-    const frame = this.fill('array', size, this.argc, this.name, this.args, this.cut, whole);
+  /** An array frame ended, read by `wholeFrame` (`fastPath`) or by the state machine. */
+  private emitArray(onFrame: (frame: CommandFrame) => void, size: number, fastPath = false): void {
+    const frame = this.fill('array', size, this.argc, this.name, this.args, this.cut, fastPath);
     this.name = null;
     this.args = NO_ARGS;
     this.cut = null;
