@@ -125,6 +125,7 @@ describe('repltap', () => {
     [['proxy'], "required option '--master <host:port>' not specified"],
     [['proxy', '--master', 'nohost'], '--master must be HOST:PORT'],
     [['proxy', '--master', '127.0.0.1:6379', '--record', 'everything'], "Allowed choices are meta, commands, full"],
+    [['proxy', '--master', '127.0.0.1:6379', '--rdb', 'everything'], 'Allowed choices are none, summary, keys, values'],
     [['inspect'], "missing required argument 'trace'"],
     [['frobnicate'], "unknown command 'frobnicate'"],
   ])('%j is a usage error (exit 2) that says what is wrong', async (args, message) => {

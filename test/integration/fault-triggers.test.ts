@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { FaultSpecError } from '../../src/faults/errors.js';
 import { encodeCommand } from '../../src/resp/encode.js';
+import { waitFor } from '../../src/servers/wait.js';
 import { seedDataset } from '../../src/servers/workload.js';
 import { caughtUp, ofType, replicate, startCluster, useClusters } from '../support/cluster.js';
 
@@ -102,7 +103,10 @@ describe('fault triggers on a real link', () => {
     await caughtUp(c);
     const fault = c.tap.addFault({ action: 'freeze', direction: 'm2r' });
     for (let i = 0; i < 50; i++) await c.master.client.call('RPUSH', 'list', String(i));
-    await new Promise((r) => setTimeout(r, 300));
+    // Everything the master propagated has reached the tap (and was decoded there), not a fixed
+    // wait: on a loaded machine the stream can take longer than any guess.
+    const offset = Number((await c.master.info()).master_repl_offset);
+    await waitFor('the stream to reach the tap', 10_000, () => c.tap.links()[0]?.masterOffset === offset);
     expect(Number((await c.replica.client.call('LLEN', 'list')) as number)).toBe(0);
     expect(c.tap.faults()).toMatchObject([{ id: fault.id, acts: 1 }]);
     expect(ofType(c.events, 'fault')).toMatchObject([{ id: fault.id, action: 'freeze', phase: 'stream' }]);

@@ -2,12 +2,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readTraceRecords } from '../../src/trace/reader.js';
+import { openTrace, readTraceRecords } from '../../src/trace/reader.js';
 import { waitFor } from '../../src/servers/wait.js';
 import { seedDataset, writeMixedWorkload } from '../../src/servers/workload.js';
-import { caughtUp, ofType, replicate, startCluster, startServer, useClusters } from '../support/cluster.js';
+import { caughtUp, ofType, replicate, startCluster, startServer, useClusters, type Cluster } from '../support/cluster.js';
 
 useClusters();
+
+/** Keys in the master's databases (seedDataset writes to dbs 0, 1 and 5). */
+async function masterKeys(c: Cluster): Promise<number> {
+  let keys = 0;
+  for (const db of [0, 1, 5]) {
+    await c.master.client.call('SELECT', db);
+    keys += Number(await c.master.client.call('DBSIZE'));
+  }
+  return keys;
+}
 
 describe('a replica syncing from a real redis-server 7.0 through the tap', () => {
   it.each([
@@ -77,11 +87,7 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
       await c.master.client.call('SET', 'big', 'x'.repeat(3_000_000));
       await replicate(c);
       await caughtUp(c);
-      let dbsize = 0;
-      for (const db of [0, 1, 5]) {
-        await c.master.client.call('SELECT', db);
-        dbsize += Number(await c.master.client.call('DBSIZE'));
-      }
+      const dbsize = await masterKeys(c);
       await c.tap.close();
       const { records } = readTraceRecords(trace);
       const end = records.find((r) => r.type === 'rdb-end');
@@ -92,6 +98,53 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
       expect(aux).toEqual(expect.arrayContaining(['redis-ver', 'repl-id', 'repl-offset']));
       expect(records.filter((r) => r.type === 'decode-error')).toEqual([]);
       expect(await c.replica.digest()).toBe(await c.master.digest());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['summary', true],
+    ['none', false],
+  ] as const)('with --rdb %s the trace keeps no record per key (counts: %s)', async (rdb, counts) => {
+    const dir = mkdtempSync(join(tmpdir(), 'repltap-rdb-depth-'));
+    try {
+      const trace = join(dir, 'sync.rtrace');
+      const c = await startCluster({ 'repl-diskless-sync': 'yes' }, { trace, record: 'commands', rdb });
+      await seedDataset(c.master.client, 50);
+      await replicate(c);
+      await caughtUp(c);
+      const dbsize = await masterKeys(c);
+      await c.tap.close();
+      const { header, records } = readTraceRecords(trace);
+      expect(header.rdb).toBe(rdb);
+      expect(records.filter((r) => r.type === 'rdb-key')).toEqual([]);
+      expect(records.some((r) => r.type === 'rdb-aux')).toBe(counts);
+      expect(records.find((r) => r.type === 'rdb-end')).toMatchObject({ keys: counts ? dbsize : null, rdbVersion: 10 });
+      expect(await c.replica.digest()).toBe(await c.master.digest());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the trace stores the stream as command runs and reads back to the events listeners saw', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'repltap-runs-'));
+    try {
+      const trace = join(dir, 'stream.rtrace');
+      const c = await startCluster({ 'repl-diskless-sync': 'yes' }, { trace, record: 'commands' });
+      await replicate(c);
+      await writeMixedWorkload(c.master.client, { commands: 3000, dbs: 4, seed: 5 });
+      const offset = await caughtUp(c);
+      await c.tap.close();
+      const file = openTrace(trace);
+      const stored = [...file.storedRecords()];
+      file.close();
+      expect(stored.filter((r) => r.type === 'command-run').length).toBeGreaterThan(0);
+      const streamOf = (events: { type: string }[]): unknown[] =>
+        events.filter((e) => ['command', 'ping', 'getack', 'keepalive'].includes(e.type)).map((e) => ('args' in e && Array.isArray(e.args) ? { ...e, args: e.args.map((a: Uint8Array) => Buffer.from(a)) } : e));
+      const read = readTraceRecords(trace).records;
+      expect(streamOf(read)).toEqual(streamOf(c.events));
+      expect(ofType(read as typeof c.events, 'ack').at(-1)!.offset).toBe(offset);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
