@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { FaultSpecError } from '../faults/errors.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../tap/address.js';
+import { listenOn } from '../tap/listen.js';
 import type { Tap } from '../tap/tap.js';
 
 /** Largest request body accepted (a fault spec is a few hundred bytes). */
@@ -89,12 +90,9 @@ export async function startControl(tap: Tap, options: ControlOptions): Promise<C
     throw new HttpError(known ? 405 : 404, known ? `${request.method} is not allowed on ${url.pathname}` : `no such endpoint ${url.pathname}; try GET /health, /links, /faults`);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new UsageError(`cannot serve the control API on ${formatHostPort(listen)}: the address is in use; pick another with --control`) : error));
-    server.listen(listen.port, listen.host, resolve);
+  const address = await listenOn(server, listen).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'EADDRINUSE' ? new UsageError(`cannot serve the control API on ${formatHostPort(listen)}: the address is in use; pick another with --control`) : error;
   });
-  const bound = server.address();
-  const address = typeof bound === 'object' && bound !== null ? { host: bound.address, port: bound.port } : listen;
   return { address, close: () => closeServer(server) };
 }
 

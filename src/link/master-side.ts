@@ -36,10 +36,6 @@ export class MasterSideDecoder {
   private rdbRemaining = 0;
   private eof: EofMarkFinder | null = null;
   private scanner: CommandScanner | null = null;
-  /** Direction position of the stream's first byte. */
-  private streamStart = 0;
-  /** Replication offset just before the stream's first byte. */
-  private streamBase = 0;
   private snapshotOffset: number | null = null;
   private readonly commands: StreamCommands;
   // The chunk being fed, for the frame callback (kept on the instance to avoid a closure per chunk).
@@ -161,7 +157,7 @@ export class MasterSideDecoder {
           this.endRun();
           this.chunk = EMPTY;
           i = n;
-          if (error) this.fail(new DecodeError(this.streamStart + error.at, error.message));
+          if (error) this.fail(new DecodeError(this.state.streamStart + error.at, error.message));
           break;
         }
       }
@@ -263,18 +259,17 @@ export class MasterSideDecoder {
   private startStream(pos: number, base: number | null): void {
     this.mode = M_STREAM;
     this.scanner = new CommandScanner(this.opts.scanner);
-    this.streamStart = pos;
-    this.streamBase = base ?? 0;
     this.state.masterOffset = base;
     this.state.streamStart = pos;
-    this.state.streamBase = this.streamBase;
+    this.state.streamBase = base ?? 0;
     this.state.enter('stream', pos, this.state.bytes.r2m);
     this.commands.reset(null, false);
   }
 
   private frame(frame: CommandFrame): void {
+    // The scanner counts from the stream's first byte: `end` is a stream position, not a direction one.
     const end = frame.start + frame.size;
-    const offset = this.streamBase + end;
+    const offset = this.state.streamBase + end;
     this.state.masterOffset = offset;
     if (this.runs && frame.whole) {
       this.extendRun(1, frame.start, end);
@@ -282,13 +277,13 @@ export class MasterSideDecoder {
       return;
     }
     this.endRun();
-    this.out.push(this.commands.event(frame, this.t, this.opts.link, offset, this.streamStart + end));
+    this.out.push(this.commands.event(frame, this.t, this.opts.link, offset, this.state.streamStart + end));
   }
 
   /** Whole frames the scanner passed over in run mode, none of them followed (see FOLLOWED_COMMANDS). */
   private plain(count: number, start: number, end: number): void {
     this.extendRun(count, start, end);
-    this.state.masterOffset = this.streamBase + end;
+    this.state.masterOffset = this.state.streamBase + end;
   }
 
   /** Adds `count` whole frames between stream positions `start` and `end` to the run (opening one). */
@@ -311,8 +306,8 @@ export class MasterSideDecoder {
       type: 'command-run',
       t: this.t,
       link: this.opts.link,
-      pos: this.streamStart + end,
-      offset: this.streamBase + end,
+      pos: this.state.streamStart + end,
+      offset: this.state.streamBase + end,
       db: this.runDb,
       tx: this.runTx,
       count: this.runCount,

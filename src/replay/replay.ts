@@ -5,6 +5,7 @@ import { equalsWord, latin1, parseInteger } from '../resp/ascii.js';
 import { CommandScanner, type CommandFrame } from '../resp/command-scanner.js';
 import { encodeCommand } from '../resp/encode.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../tap/address.js';
+import { listenOn } from '../tap/listen.js';
 import type { Recording, TimedBytes } from './recording.js';
 
 const PING_FRAME = encodeCommand(['PING']);
@@ -61,15 +62,7 @@ export class Replay {
   static async start(recording: Recording, options: ReplayOptions = {}): Promise<Replay> {
     const listen = options.listen === undefined ? { host: '127.0.0.1', port: 0 } : typeof options.listen === 'string' ? parseHostPort(options.listen, '--listen') : options.listen;
     const server = createServer({ noDelay: true });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(listen.port, listen.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const bound = server.address();
-    const address = typeof bound === 'object' && bound !== null ? { host: bound.address, port: bound.port } : listen;
+    const address = await listenOn(server, listen);
     return new Replay(server, address, recording, options);
   }
 

@@ -170,14 +170,7 @@ export class LinkSession {
     const start = state.bytes[dir];
     if (this.opts.raw) this.sink.raw({ type: 'raw', t, link: this.id, dir, pos: start, data: chunk });
     const faults = this.opts.faults;
-    const shaped = !faults.idle(this.id, dir);
-    let before: PhaseMark | null = null;
-    let pendingBefore = 0;
-    if (shaped) {
-      before = { phase: state.phase, start: { ...state.phaseStart }, rdbLength: state.rdbLength };
-      pendingBefore = this.decoder.pendingBytes(dir);
-    }
-    if (before === null) {
+    if (faults.idle(this.id, dir)) {
       // Whole frames go into command runs (one event a chunk, not one a frame) except at --record
       // meta, whose trace must not hold arguments; the fault planner below needs events one by one.
       const events = this.opts.args ? this.decoder.feedRuns(dir, chunk, t) : this.decoder.feed(dir, chunk, t);
@@ -185,6 +178,8 @@ export class LinkSession {
       if (events.length > 0) this.sink.events(events);
       return null;
     }
+    const before: PhaseMark = { phase: state.phase, start: { ...state.phaseStart }, rdbLength: state.rdbLength };
+    const pendingBefore = this.decoder.pendingBytes(dir);
     const events = this.decoder.feed(dir, chunk, t);
     if (dir === 'r2m') this.noteAcks(events, t);
     const plan = faults.plan({ link: this.id, dir, chunk, start, events, before, state, pendingBefore, pendingAfter: this.decoder.pendingBytes(dir), now: t });

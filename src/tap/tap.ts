@@ -13,6 +13,7 @@ import { newTraceHeader } from '../trace/header.js';
 import { TraceWriter } from '../trace/writer.js';
 import { formatHostPort, parseHostPort, type HostPort } from './address.js';
 import { EventLog } from './event-log.js';
+import { listenOn } from './listen.js';
 import type { LinkInfo } from './link-info.js';
 import { LinkSession } from './session.js';
 
@@ -127,7 +128,7 @@ export class Tap extends EventEmitter<TapEvents> {
     const removed = this.planner.remove(id);
     if (removed) {
       this.options.logger.info({ id }, 'fault removed');
-      for (const session of this.sessions.values()) session.kick();
+      this.kickAll();
     }
     return removed;
   }
@@ -135,12 +136,17 @@ export class Tap extends EventEmitter<TapEvents> {
   /** Removes every fault. */
   resetFaults(): void {
     this.planner.clear();
-    for (const session of this.sessions.values()) session.kick();
+    this.kickAll();
   }
 
   /** The faults in force, each with how many times it has acted. */
   faults(): (Fault & { acts: number })[] {
     return this.planner.list().map((fault) => ({ ...fault, acts: this.planner.acts(fault.id) }));
+  }
+
+  /** Planned writes may be due or released (a fault went, or time passed). */
+  private kickAll(): void {
+    for (const session of this.sessions.values()) session.kick();
   }
 
   private snapshots(): { link: number; state: LinkSession['decoder']['state'] }[] {
@@ -157,7 +163,7 @@ export class Tap extends EventEmitter<TapEvents> {
       session?.record([cut.event]);
       session?.cut('m2r', cut.reset, `fault ${cut.event.id}: disconnect`);
     }
-    for (const session of this.sessions.values()) session.kick();
+    this.kickAll();
     const next = this.planner.nextDeadline(now);
     if (next !== null && !this.closing) {
       this.deadline = setTimeout(() => this.onDeadline(), Math.max(1, Math.ceil(next - now)));
@@ -235,17 +241,6 @@ export class Tap extends EventEmitter<TapEvents> {
     this.log.log(event);
     if (listening) this.emit('event', event);
   }
-}
-
-function listenOn(server: Server, address: HostPort): Promise<HostPort> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(address.port, address.host, () => {
-      server.off('error', reject);
-      const bound = server.address();
-      resolve(typeof bound === 'object' && bound !== null ? { host: bound.address, port: bound.port } : address);
-    });
-  });
 }
 
 /** Starts a tap. Library entry point: `const tap = await startTap({ master: '127.0.0.1:6379' })`. */
