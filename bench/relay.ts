@@ -6,21 +6,38 @@ import { freePort } from '../src/servers/redis-server.js';
 import { sleep, waitFor } from '../src/servers/wait.js';
 import { cpuSeconds, peakRssMiB } from './proc-stats.js';
 
-export type RelayKind = 'direct' | 'socat' | 'node-pipe' | 'tap' | 'tap-rdb-none' | 'tap-baseline' | 'tap-unmatched-fault';
+export type RelayKind =
+  | 'direct'
+  | 'socat'
+  | 'node-pipe'
+  | 'onread-pipe'
+  | 'onread-decode'
+  | 'onread-decode-trace'
+  | 'tap'
+  | 'tap-rdb-none'
+  | 'tap-baseline'
+  | 'tap-unmatched-fault';
+
+/** The tap taken apart (`--breakdown`, bench/node-decode.ts): its reads alone, plus decoding, plus the trace. */
+const BREAKDOWN_KINDS = { 'onread-pipe': 'none', 'onread-decode': 'decode', 'onread-decode-trace': 'trace' } as const;
 
 /**
- * The tap relays: this build; this build with `--rdb none` (the RDB framed and measured, not
- * decoded); an earlier build (`REPLTAP_BENCH_BASELINE`, see bench/baseline.sh); this build with a
- * fault that matches no link.
+ * The relays that write a trace: the tap; the tap with `--rdb none` (the RDB framed and measured,
+ * not decoded); an earlier build (`REPLTAP_BENCH_BASELINE`, see bench/baseline.sh); the tap with a
+ * fault that matches no link; the tap taken apart down to decoding and the trace.
  */
-export const TAP_KINDS: readonly RelayKind[] = ['tap', 'tap-rdb-none', 'tap-baseline', 'tap-unmatched-fault'];
+export const TAP_KINDS: readonly RelayKind[] = ['tap', 'tap-rdb-none', 'tap-baseline', 'tap-unmatched-fault', 'onread-decode-trace'];
 
-/** The relays to compare: the baseline only when one was built; `--rdb none` only where there is an RDB to skip. */
-export function relayKinds(options: { rdb: boolean }): RelayKind[] {
+/**
+ * The relays to compare: the baseline only when one was built; `--rdb none` only where there is an
+ * RDB to skip; the tap's layers one by one with `breakdown`.
+ */
+export function relayKinds(options: { rdb: boolean; breakdown: boolean }): RelayKind[] {
   return [
     'direct',
     'socat',
     'node-pipe',
+    ...(options.breakdown ? (Object.keys(BREAKDOWN_KINDS) as RelayKind[]) : []),
     'tap',
     ...(options.rdb ? (['tap-rdb-none'] as const) : []),
     ...(process.env.REPLTAP_BENCH_BASELINE ? (['tap-baseline'] as const) : []),
@@ -52,7 +69,9 @@ export async function startRelay(kind: RelayKind, masterPort: number, tracePath:
       ? ['socat', [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `TCP:127.0.0.1:${masterPort},nodelay`]]
       : kind === 'node-pipe'
         ? [process.execPath, ['--import', 'tsx', join(root, 'bench', 'node-pipe.ts'), String(port), String(masterPort)]]
-        : [process.execPath, [join(kind === 'tap-baseline' ? process.env.REPLTAP_BENCH_BASELINE! : join(root, 'dist'), 'cli', 'main.js'), 'proxy', '--master', `127.0.0.1:${masterPort}`, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...(tracePath ? ['--trace', tracePath] : []), ...(kind === 'tap-unmatched-fault' ? ['--fault', UNMATCHED_FAULT] : []), ...(kind === 'tap-rdb-none' ? ['--rdb', 'none'] : [])]];
+        : kind in BREAKDOWN_KINDS
+          ? [process.execPath, ['--import', 'tsx', join(root, 'bench', 'node-decode.ts'), String(port), String(masterPort), BREAKDOWN_KINDS[kind as keyof typeof BREAKDOWN_KINDS], ...(tracePath ? [tracePath] : [])]]
+          : [process.execPath, [join(kind === 'tap-baseline' ? process.env.REPLTAP_BENCH_BASELINE! : join(root, 'dist'), 'cli', 'main.js'), 'proxy', '--master', `127.0.0.1:${masterPort}`, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...(tracePath ? ['--trace', tracePath] : []), ...(kind === 'tap-unmatched-fault' ? ['--fault', UNMATCHED_FAULT] : []), ...(kind === 'tap-rdb-none' ? ['--rdb', 'none'] : [])]];
   const child: ChildProcess = spawn(args[0] as string, args[1] as string[], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitFor(`${kind} to listen on ${port}`, 10_000, () =>
     new Promise<boolean>((resolve) => {

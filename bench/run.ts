@@ -4,7 +4,7 @@
  *   npm run bench                              all suites with the default sizes
  *   npm run bench -- --suite decoder           in-process decoder and trace encoding cost (--chunk-bytes N)
  *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3
- *   npm run bench -- --suite stream --commands 1000000 --rounds 3
+ *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown]
  *
  * Prints a Markdown report on stdout (progress on stderr) to paste into BENCHMARKS.md.
  */
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     commands: { type: 'string', default: '1000000' },
     // The stream suite's master sends about 8.6 KB per write, which is what the tap reads at a time.
     'chunk-bytes': { type: 'string', default: '8622' },
+    // Also run the tap taken apart: Node reads alone, plus decoding, plus the trace (bench/node-decode.ts).
+    breakdown: { type: 'boolean', default: false },
   },
 });
 const suites = new Set(values.suite.split(','));
@@ -55,11 +57,11 @@ if (suites.has('decoder')) {
 
 if (suites.has('fullsync')) {
   const size = Number(values['size-mib']);
-  const runs: FullSyncRun[] = await benchFullSync(size, rounds, relayKinds({ rdb: true }));
+  const runs: FullSyncRun[] = await benchFullSync(size, rounds, relayKinds({ rdb: true, breakdown: values.breakdown }));
   const direct = by(runs, 'direct', (r) => r.seconds);
   const socatCpu = by(runs, 'socat', (r) => r.relayCpuSeconds);
   out.push(`### Full sync of a ${size} MiB RDB (diskless, rdbcompression no)`, '', '| link | wall s | wall / direct | relay CPU s | CPU / socat | relay peak RSS MiB |', '| --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const kind of relayKinds({ rdb: true })) {
+  for (const kind of relayKinds({ rdb: true, breakdown: values.breakdown })) {
     const wall = by(runs, kind, (r) => r.seconds);
     const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
     const rss = by(runs, kind, (r) => r.relayPeakRssMiB);
@@ -70,9 +72,9 @@ if (suites.has('fullsync')) {
 
 if (suites.has('stream')) {
   const commands = Number(values.commands);
-  const runs: StreamRun[] = await benchStream(commands, rounds, relayKinds({ rdb: false }));
+  const runs: StreamRun[] = await benchStream(commands, rounds, relayKinds({ rdb: false, breakdown: values.breakdown }));
   out.push(`### Stream: redis-benchmark -t set -P 32 -c 4 -d 32, ${commands} commands`, '', '| link | benchmark s | max lag bytes | drain ms | relay CPU s | relay CPU µs/command | relay peak RSS MiB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const kind of relayKinds({ rdb: false })) {
+  for (const kind of relayKinds({ rdb: false, breakdown: values.breakdown })) {
     const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
     out.push(
       `| ${kind} | ${by(runs, kind, (r) => r.benchmarkSeconds).toFixed(2)} | ${by(runs, kind, (r) => r.maxLagBytes).toFixed(0)} | ${by(runs, kind, (r) => r.drainMs).toFixed(0)} | ${kind === 'direct' ? '-' : cpu.toFixed(2)} | ${kind === 'direct' ? '-' : ((cpu / commands) * 1e6).toFixed(2)} | ${kind === 'direct' ? '-' : by(runs, kind, (r) => r.relayPeakRssMiB).toFixed(0)} |`,
