@@ -61,6 +61,13 @@ export class Capture {
   private readonly raw: boolean;
   private readonly pending: RespArg[][] = [];
   private commandCount = 0;
+  /**
+   * The offset a real replica would acknowledge: the end of the last frame it applied. Frames of a
+   * MULTI are only queued until EXEC, and redis-server's replica does not move its offset for them
+   * (`commandProcessed` skips a master client in MULTI), so neither does this.
+   */
+  private applied: number | null = null;
+  private inTx = false;
   private ackTimer: NodeJS.Timeout | null = null;
   private stopTimer: NodeJS.Timeout | null = null;
   private readonly flushTimer: NodeJS.Timeout;
@@ -155,13 +162,24 @@ export class Capture {
           break;
         case 'continue':
         case 'rdb-end':
+          // The offset the stream starts from (masterOffset may already be past frames later in this chunk).
+          this.applied = this.decoder.state.streamBase;
+          this.inTx = false;
           this.startAcks();
           break;
+        case 'ping':
+          if (this.reason === null && !this.inTx) this.applied = event.offset;
+          break;
         case 'getack':
+          if (this.reason !== null) break;
+          if (!this.inTx) this.applied = event.offset;
           this.ack();
           break;
         case 'command':
+          // Once stopping, the rest of the chunk is recorded but not applied.
           if (this.reason !== null) break;
+          this.inTx = event.tx === true && event.name !== 'exec';
+          if (!this.inTx) this.applied = event.offset;
           if (++this.commandCount === this.options.commands) {
             this.ack();
             this.stop(`--commands ${this.options.commands} reached`);
@@ -193,8 +211,7 @@ export class Capture {
   }
 
   private ack(): void {
-    const offset = this.decoder.state.masterOffset;
-    if (offset !== null) this.send(encodeCommand(['REPLCONF', 'ACK', offset]));
+    if (this.applied !== null) this.send(encodeCommand(['REPLCONF', 'ACK', this.applied]));
   }
 
   private emit(events: LinkEvent[]): void {
@@ -210,7 +227,7 @@ export class Capture {
     this.emit(this.decoder.close(this.clock(), reason));
     this.trace.close();
     const state = this.decoder.state;
-    const result: CaptureResult = { reason, commands: this.commandCount, offset: state.masterOffset, replid: state.replid, bytes: { ...state.bytes } };
+    const result: CaptureResult = { reason, commands: this.commandCount, offset: this.applied, replid: state.replid, bytes: { ...state.bytes } };
     this.log.info(result, 'capture ended');
     if (this.failure !== null) this.reject(new UsageError(this.failure));
     else this.resolve(result);

@@ -157,6 +157,26 @@ describe('capture then replay into a real replica', () => {
     expect(result).toMatchObject({ commands: 50, reason: '--commands 50 reached' });
   });
 
+  it('capture acknowledges a transaction only at its EXEC, as redis-server does', async () => {
+    const master = await startServer({ name: 'tx-master', config: { 'repl-diskless-sync-delay': 0 } });
+    const trace = join(dir, 'tx.rtrace');
+    // SELECT and SET, then MULTI: the capture stops inside the transaction and acknowledges once more.
+    const capture = startCapture({ master: master.address, trace, commands: 3 });
+    await waitReplicaOnline(master);
+    await master.client.call('SET', 'before', 'tx');
+    expect(await master.client.call('WAIT', 1, 5000)).toBe(1);
+    const beforeTx = Number((await master.info()).master_repl_offset);
+    await master.client.pipeline([['MULTI'], ['SET', 'a', '1'], ['SET', 'b', '2'], ['EXEC']]);
+    const result = await capture.done;
+    expect(Number((await master.info()).master_repl_offset)).toBeGreaterThan(beforeTx);
+    expect(result).toMatchObject({ commands: 3, offset: beforeTx });
+    const records = readTraceRecords(trace).records;
+    const commands = records.filter((r) => r.type === 'command');
+    expect(commands.map((c) => c.name)).toEqual(['select', 'set', 'multi', 'set', 'set', 'exec']);
+    const acks = records.filter((r) => r.type === 'ack');
+    expect(acks.at(-1)).toMatchObject({ offset: beforeTx });
+  });
+
   it('capture records what the tap records, with source capture, ACKs every second and answers GETACK', async () => {
     const master = await startServer({ name: 'ack-master', config: { 'repl-diskless-sync-delay': 0 } });
     const trace = join(dir, 'acks.rtrace');
