@@ -4,7 +4,7 @@
  *   npm run bench                              all suites with the default sizes
  *   npm run bench -- --suite decoder           in-process decoder and trace encoding cost (--chunk-bytes N)
  *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3
- *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown]
+ *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown] [--warm-up 1000000]
  *
  * Prints a Markdown report on stdout (progress on stderr) to paste into BENCHMARKS.md.
  */
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     'chunk-bytes': { type: 'string', default: '8622' },
     // Also run the tap taken apart: Node reads alone, plus decoding, plus the trace (bench/node-decode.ts).
     breakdown: { type: 'boolean', default: false },
+    // Stream: send this many commands through each relay before measuring (JIT warm-up left out).
+    'warm-up': { type: 'string', default: '0' },
   },
 });
 const suites = new Set(values.suite.split(','));
@@ -72,8 +74,9 @@ if (suites.has('fullsync')) {
 
 if (suites.has('stream')) {
   const commands = Number(values.commands);
-  const runs: StreamRun[] = await benchStream(commands, rounds, relayKinds({ rdb: false, breakdown: values.breakdown }));
-  out.push(`### Stream: redis-benchmark -t set -P 32 -c 4 -d 32, ${commands} commands`, '', '| link | benchmark s | max lag bytes | drain ms | relay CPU s | relay CPU µs/command | relay peak RSS MiB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const warmUp = Number(values['warm-up']);
+  const runs: StreamRun[] = await benchStream(commands, rounds, relayKinds({ rdb: false, breakdown: values.breakdown }), warmUp);
+  out.push(`### Stream: redis-benchmark -t set -P 32 -c 4 -d 32, ${commands} commands${warmUp > 0 ? ` after ${warmUp} unmeasured` : ''}`, '', '| link | benchmark s | max lag bytes | drain ms | relay CPU s | relay CPU µs/command | relay peak RSS MiB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const kind of relayKinds({ rdb: false, breakdown: values.breakdown })) {
     const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
     out.push(

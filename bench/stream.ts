@@ -26,8 +26,17 @@ function redisBenchmark(port: number, commands: number): Promise<void> {
   });
 }
 
-/** redis-benchmark saturating the master with pipelined SETs while a replica follows through each relay. */
-export async function benchStream(commands: number, rounds: number, kinds: RelayKind[]): Promise<StreamRun[]> {
+async function caughtUp(master: RedisServer, replica: RedisServer): Promise<void> {
+  const offset = Number((await master.info()).master_repl_offset);
+  await waitFor('the replica to catch up', 120_000, async () => Number((await replica.info()).master_repl_offset) >= offset, 5);
+}
+
+/**
+ * redis-benchmark saturating the master with pipelined SETs while a replica follows through each
+ * relay. With `warmUp`, that many commands go through each relay first, unmeasured: what a relay
+ * costs per command once its code is compiled, apart from the one-time cost of compiling it.
+ */
+export async function benchStream(commands: number, rounds: number, kinds: RelayKind[], warmUp = 0): Promise<StreamRun[]> {
   const runs: StreamRun[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const kind of kinds) {
@@ -38,6 +47,10 @@ export async function benchStream(commands: number, rounds: number, kinds: Relay
       try {
         await replica.client.call('REPLICAOF', '127.0.0.1', relay.port);
         await waitFor('the replica to sync', 30_000, async () => (await replica.info()).master_link_status === 'up');
+        if (warmUp > 0) {
+          await redisBenchmark(master.port, warmUp);
+          await caughtUp(master, replica);
+        }
         const cpuBefore = relay.cpu();
         let maxLag = 0;
         let writing = true;
@@ -55,8 +68,7 @@ export async function benchStream(commands: number, rounds: number, kinds: Relay
         writing = false;
         await sampler;
         const drainStart = performance.now();
-        const offset = Number((await master.info()).master_repl_offset);
-        await waitFor('the replica to catch up', 120_000, async () => Number((await replica.info()).master_repl_offset) >= offset, 5);
+        await caughtUp(master, replica);
         const drainMs = performance.now() - drainStart;
         const run: StreamRun = { relay: kind, commands, benchmarkSeconds, maxLagBytes: maxLag, drainMs, relayCpuSeconds: relay.cpu() - cpuBefore, relayPeakRssMiB: relay.peakRss() };
         runs.push(run);
