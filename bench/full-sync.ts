@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisServer } from '../src/servers/redis-server.js';
@@ -10,6 +10,8 @@ export interface FullSyncRun {
   seconds: number;
   relayCpuSeconds: number;
   relayPeakRssMiB: number;
+  /** Size of the trace the relay wrote, once it stopped (null for relays that write none). */
+  traceMiB: number | null;
 }
 
 /**
@@ -28,7 +30,9 @@ export async function benchFullSync(sizeMiB: number, rounds: number, kinds: Rela
       for (const kind of kinds) {
         const trace = join(tmpdir(), `repltap-bench-${process.pid}.rtrace`);
         const replica = await RedisServer.start({ name: 'bench-replica', config: { 'repl-timeout': 300 } });
-        const relay = await startRelay(kind, master.port, TAP_KINDS.includes(kind) ? trace : null);
+        const tracing = TAP_KINDS.includes(kind);
+        const relay = await startRelay(kind, master.port, tracing ? trace : null);
+        let run: FullSyncRun | null = null;
         try {
           const cpuBefore = relay.cpu();
           const start = performance.now();
@@ -38,10 +42,14 @@ export async function benchFullSync(sizeMiB: number, rounds: number, kinds: Rela
             return info.master_link_status === 'up' && info.master_sync_in_progress === '0';
           }, 20);
           const seconds = (performance.now() - start) / 1000;
-          runs.push({ relay: kind, seconds, relayCpuSeconds: relay.cpu() - cpuBefore, relayPeakRssMiB: relay.peakRss() });
-          process.stderr.write(`full sync ${sizeMiB} MiB via ${kind}: ${seconds.toFixed(2)} s, relay CPU ${(relay.cpu() - cpuBefore).toFixed(2)} s, peak RSS ${relay.peakRss().toFixed(0)} MiB\n`);
+          run = { relay: kind, seconds, relayCpuSeconds: relay.cpu() - cpuBefore, relayPeakRssMiB: relay.peakRss(), traceMiB: null };
         } finally {
           await relay.stop();
+          if (run !== null) {
+            if (tracing) run.traceMiB = statSync(trace).size / 2 ** 20;
+            runs.push(run);
+            process.stderr.write(`full sync ${sizeMiB} MiB via ${kind}: ${run.seconds.toFixed(2)} s, relay CPU ${run.relayCpuSeconds.toFixed(2)} s, peak RSS ${run.relayPeakRssMiB.toFixed(0)} MiB${run.traceMiB === null ? '' : `, trace ${run.traceMiB.toFixed(1)} MiB`}\n`);
+          }
           await replica.stop();
           rmSync(trace, { force: true });
         }

@@ -62,12 +62,13 @@ if (suites.has('fullsync')) {
   const runs: FullSyncRun[] = await benchFullSync(size, rounds, relayKinds({ rdb: true, breakdown: values.breakdown }));
   const direct = by(runs, 'direct', (r) => r.seconds);
   const socatCpu = by(runs, 'socat', (r) => r.relayCpuSeconds);
-  out.push(`### Full sync of a ${size} MiB RDB (diskless, rdbcompression no)`, '', '| link | wall s | wall / direct | relay CPU s | CPU / socat | relay peak RSS MiB |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+  out.push(`### Full sync of a ${size} MiB RDB (diskless, rdbcompression no)`, '', '| link | wall s | wall / direct | relay CPU s | CPU / socat | relay peak RSS MiB | trace MiB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const kind of relayKinds({ rdb: true, breakdown: values.breakdown })) {
     const wall = by(runs, kind, (r) => r.seconds);
     const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
     const rss = by(runs, kind, (r) => r.relayPeakRssMiB);
-    out.push(`| ${kind} | ${wall.toFixed(2)} | ${(wall / direct).toFixed(3)} | ${kind === 'direct' ? '-' : cpu.toFixed(2)} | ${kind === 'direct' ? '-' : (cpu / socatCpu).toFixed(2)} | ${kind === 'direct' ? '-' : rss.toFixed(0)} |`);
+    const trace = runs.find((r) => r.relay === kind)?.traceMiB ?? null;
+    out.push(`| ${kind} | ${wall.toFixed(2)} | ${(wall / direct).toFixed(3)} | ${kind === 'direct' ? '-' : cpu.toFixed(2)} | ${kind === 'direct' ? '-' : (cpu / socatCpu).toFixed(2)} | ${kind === 'direct' ? '-' : rss.toFixed(0)} | ${trace === null ? '-' : trace.toFixed(1)} |`);
   }
   out.push('');
 }

@@ -242,5 +242,29 @@ export interface CommandRunEvent extends EventBase, Positioned {
   data: Uint8Array;
 }
 
-/** What the decoder gives when asked for command runs. */
-export type RecordedEvent = LinkEvent | CommandRunEvent;
+/**
+ * The keys of the RDB in transfer that one chunk completed, column by column: one record where
+ * `rdb-key` events would be one a key (at `--record commands`, most of a full sync's trace). Made
+ * with command runs, where nothing live needs the keys one by one; expanding it (`expandRdbKeys`)
+ * gives exactly the `rdb-key` events, in order, and trace readers do that.
+ */
+export interface RdbKeysEvent extends EventBase {
+  type: 'rdb-keys';
+  /** Keys in the batch: the length of every array below. */
+  count: number;
+  /** Each key's database. */
+  dbs: number[];
+  /** The keys' bytes, one after another. */
+  keys: Uint8Array;
+  /** Each key's length in bytes, in `keys`. */
+  keyLengths: number[];
+  /** The `valueType`/`encoding` pairs the batch uses; each key has an index into them in `kinds`. */
+  valueTypes: string[];
+  encodings: string[];
+  kinds: number[];
+  expiries: (number | null)[];
+  lengths: (number | null)[];
+}
+
+/** What the decoder gives when asked for command runs (and batches of RDB keys). */
+export type RecordedEvent = LinkEvent | CommandRunEvent | RdbKeysEvent;

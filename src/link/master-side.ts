@@ -244,12 +244,12 @@ export class MasterSideDecoder {
       this.headerChecked = true;
       if (meter.magic === null) return this.fail(new DecodeError(this.rdbStart, `RDB payload does not start with REDIS or VALKEY magic: ${meter.headText}`));
     }
-    if (this.content !== null && end > start && this.mode !== M_OPAQUE) this.content.feed(bytes.subarray(start, end), this.t, this.out);
+    if (this.content !== null && end > start && this.mode !== M_OPAQUE) this.content.feed(bytes.subarray(start, end), this.t, this.out, this.runs);
   }
 
   private endRdb(pos: number): void {
     const meter = this.meter!;
-    const counts = this.content?.end(this.t, this.out) ?? { keys: null, dbs: null, types: null, checksum: null };
+    const counts = this.content?.end(this.t, this.out, this.runs) ?? { keys: null, dbs: null, types: null, checksum: null };
     this.content = null;
     this.out.push({ type: 'rdb-end', t: this.t, link: this.opts.link, pos, bytes: meter.bytes, rdbVersion: meter.magic?.version ?? null, ...counts });
     this.eof = null;

@@ -4,6 +4,7 @@ import { RdbDecoder } from '../rdb/rdb-decoder.js';
 import { RdbSummaryBuilder } from '../rdb/summary.js';
 import type { LinkDecoderOptions } from './decoder-options.js';
 import type { LinkEvent, RdbEndEvent, RecordedEvent } from './events.js';
+import { RdbKeyBatcher } from './rdb-key-batch.js';
 
 const DEFAULT_TAP_MAX_VALUE_BYTES = 1024 * 1024;
 
@@ -15,6 +16,7 @@ const DEFAULT_TAP_MAX_VALUE_BYTES = 1024 * 1024;
 export class RdbContent {
   private readonly decoder: RdbDecoder;
   private readonly summary = new RdbSummaryBuilder();
+  private readonly batcher = new RdbKeyBatcher();
   private failed = false;
 
   constructor(
@@ -32,22 +34,23 @@ export class RdbContent {
     });
   }
 
-  feed(bytes: Uint8Array, t: number, out: RecordedEvent[]): void {
+  /** With `batch`, keys without values come as one `rdb-keys` batch per call (see RdbKeysEvent). */
+  feed(bytes: Uint8Array, t: number, out: RecordedEvent[], batch: boolean): void {
     if (this.failed) return;
     try {
-      this.take(this.decoder.feed(bytes), t, out);
+      this.take(this.decoder.feed(bytes), t, out, batch);
     } catch (error) {
-      this.fault(error, t, out);
+      this.fault(error, t, out, batch);
     }
   }
 
   /** The payload is complete: the counts for `rdb-end`, or nulls if the content could not be decoded. */
-  end(t: number, out: RecordedEvent[]): Pick<RdbEndEvent, 'keys' | 'dbs' | 'types' | 'checksum'> {
+  end(t: number, out: RecordedEvent[], batch: boolean): Pick<RdbEndEvent, 'keys' | 'dbs' | 'types' | 'checksum'> {
     if (!this.failed) {
       try {
-        this.take(this.decoder.end(), t, out);
+        this.take(this.decoder.end(), t, out, batch);
       } catch (error) {
-        this.fault(error, t, out);
+        this.fault(error, t, out, batch);
       }
     }
     if (this.failed) return { keys: null, dbs: null, types: null, checksum: null };
@@ -57,23 +60,29 @@ export class RdbContent {
     return { keys: s.keys, dbs, types: s.types, checksum: s.checksum };
   }
 
-  private take(events: RdbEvent[], t: number, out: RecordedEvent[]): void {
+  private take(events: RdbEvent[], t: number, out: RecordedEvent[], batch: boolean): void {
     const link = this.opts.link;
     for (const e of events) {
       this.summary.add(e);
       if (e.type === 'aux') {
+        this.batcher.flush(t, link, out);
         out.push({ type: 'rdb-aux', t, link, key: e.key, value: Buffer.from(e.value).toString('utf8') });
       } else if (e.type === 'key' && this.opts.rdb !== 'summary') {
+        if (batch && e.value === undefined) {
+          this.batcher.add(e);
+          continue;
+        }
         const event: LinkEvent = { type: 'rdb-key', t, link, db: e.db, key: e.key, valueType: e.valueType, encoding: e.encoding, expiry: e.expiry, length: e.length };
         if (e.value !== undefined) event.value = e.value;
         out.push(event);
       }
     }
+    this.batcher.flush(t, link, out);
   }
 
-  private fault(error: unknown, t: number, out: RecordedEvent[]): void {
+  private fault(error: unknown, t: number, out: RecordedEvent[], batch: boolean): void {
     if (!(error instanceof RdbFormatError)) throw error;
-    this.take(error.events, t, out);
+    this.take(error.events, t, out, batch);
     this.failed = true;
     out.push({ type: 'decode-error', t, link: this.opts.link, dir: 'm2r', at: this.start + error.at, message: `RDB content: ${error.reason} (the payload is still framed and forwarded)` });
   }

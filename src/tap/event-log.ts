@@ -20,6 +20,11 @@ export class EventLog {
     return this.debug;
   }
 
+  /** Whether the keys of RDBs in transfer are logged. */
+  get keyEvents(): boolean {
+    return this.trace;
+  }
+
   log(event: LinkEvent): void {
     switch (event.type) {
       case 'command':

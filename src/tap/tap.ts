@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { FaultPlanner } from '../faults/planner.js';
 import { CommandRunExpander } from '../link/command-run.js';
+import { expandRdbKeys } from '../link/rdb-key-batch.js';
 import { decodingFor, defaultRdbDepth, type RdbDepth } from '../link/decoder-options.js';
 import type { Fault } from '../faults/spec.js';
 import type { LinkEvent, RecordedEvent, RecordLevel } from '../link/events.js';
@@ -232,8 +233,11 @@ export class Tap extends EventEmitter<TapEvents> {
     const listening = this.listenerCount('event') > 0;
     for (const event of events) {
       this.trace?.append(event);
-      if (event.type !== 'command-run') this.observed(event, listening);
-      else if (listening || this.log.streamEvents) for (const e of this.runs.expand(event)) this.observed(e, listening);
+      if (event.type === 'command-run') {
+        if (listening || this.log.streamEvents) for (const e of this.runs.expand(event)) this.observed(e, listening);
+      } else if (event.type === 'rdb-keys') {
+        if (listening || this.log.keyEvents) for (const e of expandRdbKeys(event)) this.observed(e, listening);
+      } else this.observed(event, listening);
     }
   }
 

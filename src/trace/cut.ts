@@ -12,8 +12,8 @@ export interface CutWindow {
 
 /**
  * Writes the records of one link and/or one time window of a trace into a new trace with the same
- * header, as they are stored (a command run is kept or left out whole: its frames share its link
- * and time). Returns how many records were kept.
+ * header, as they are stored (a command run or a batch of RDB keys is kept or left out whole: its
+ * parts share its link and time). Returns how many records were kept.
  */
 export function cutTrace(input: string, output: string, window: CutWindow): { kept: number; read: number; warnings: string[] } {
   const trace = openTrace(input);

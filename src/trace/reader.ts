@@ -2,10 +2,10 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Unpackr } from 'msgpackr';
 import { CommandRunError, CommandRunExpander } from '../link/command-run.js';
-import type { CommandRunEvent } from '../link/events.js';
+import { expandRdbKeys, RdbKeysError } from '../link/rdb-key-batch.js';
 import { TraceFormatError } from './errors.js';
 import { msgpackValueEnd } from './msgpack-extent.js';
-import { BLOCK_HEADER_BYTES, MAX_BLOCK_BYTES, OLDEST_TRACE_FORMAT_VERSION, TRACE_FORMAT_VERSION, TRACE_MAGIC, type TraceHeader, type TraceRecord } from './format.js';
+import { BLOCK_HEADER_BYTES, MAX_BLOCK_BYTES, OLDEST_TRACE_FORMAT_VERSION, TRACE_FORMAT_VERSION, TRACE_MAGIC, type StoredRecord, type TraceHeader, type TraceRecord } from './format.js';
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
@@ -20,8 +20,8 @@ export interface TraceFile {
   /** Notes about a cut-off tail (a crash or kill -9 while recording): reading stopped cleanly there. */
   readonly warnings: string[];
   records(): Generator<TraceRecord, void, undefined>;
-  /** The records as the file stores them, command runs not expanded: for copying a trace. */
-  storedRecords(): Generator<TraceRecord | CommandRunEvent, void, undefined>;
+  /** The records as the file stores them, command runs and key batches not expanded: for copying a trace. */
+  storedRecords(): Generator<StoredRecord, void, undefined>;
   close(): void;
 }
 
@@ -95,24 +95,24 @@ class BlockReader implements TraceFile {
     const header = this.header;
     const expander = new CommandRunExpander({ maxArgs: header.maxArgs, maxArgBytes: header.maxArgBytes }, header.record !== 'meta');
     for (const record of this.storedRecords()) {
-      if (record.type !== 'command-run') {
+      if (record.type !== 'command-run' && record.type !== 'rdb-keys') {
         yield record;
         continue;
       }
       try {
-        yield* expander.expand(record);
+        yield* record.type === 'command-run' ? expander.expand(record) : expandRdbKeys(record);
       } catch (error) {
-        if (!(error instanceof CommandRunError)) throw error;
+        if (!(error instanceof CommandRunError) && !(error instanceof RdbKeysError)) throw error;
         throw new TraceFormatError(this.path, this.blockAt, `${error.message}: the file is corrupt`);
       }
     }
   }
 
-  *storedRecords(): Generator<TraceRecord | CommandRunEvent, void, undefined> {
+  *storedRecords(): Generator<StoredRecord, void, undefined> {
     this.blockAt = TRACE_MAGIC.length;
     let block: unknown[] | null = this.firstRecords;
     while (block !== null) {
-      yield* block as (TraceRecord | CommandRunEvent)[];
+      yield* block as StoredRecord[];
       this.blockAt = this.offset;
       block = this.nextBlock();
     }

@@ -1,4 +1,4 @@
-import type { CommandEvent, CommandRunEvent, RdbKeyEvent } from '../link/events.js';
+import type { CommandEvent, CommandRunEvent, RdbKeyEvent, RdbKeysEvent } from '../link/events.js';
 import type { RawRecord } from './format.js';
 
 /**
@@ -47,6 +47,15 @@ const K = {
   length: str('length'),
   commandRun: str('command-run'),
   count: str('count'),
+  rdbKeys: str('rdb-keys'),
+  dbs: str('dbs'),
+  keys: str('keys'),
+  keyLengths: str('keyLengths'),
+  valueTypes: str('valueTypes'),
+  encodings: str('encodings'),
+  kinds: str('kinds'),
+  expiries: str('expiries'),
+  lengths: str('lengths'),
 };
 
 function put(out: Buffer, at: number, bytes: Uint8Array): number {
@@ -135,9 +144,28 @@ function arrayHeader(out: Buffer, at: number, n: number): number {
     out[at] = 0x90 | n;
     return at + 1;
   }
-  out[at] = 0xdc;
-  out.writeUInt16BE(n, at + 1);
-  return at + 3;
+  if (n < 0x10000) {
+    out[at] = 0xdc;
+    out.writeUInt16BE(n, at + 1);
+    return at + 3;
+  }
+  out[at] = 0xdd;
+  out.writeUInt32BE(n, at + 1);
+  return at + 5;
+}
+
+/** A key and an array of numbers (nil for null). */
+function numbersField(out: Buffer, at: number, key: Buffer, values: readonly (number | null)[]): number {
+  at = arrayHeader(out, put(out, at, key), values.length);
+  for (const v of values) at = numOrNil(out, at, v);
+  return at;
+}
+
+/** A key and an array of short strings. */
+function stringsField(out: Buffer, at: number, key: Buffer, values: readonly string[]): number {
+  at = arrayHeader(out, put(out, at, key), values.length);
+  for (const v of values) at = put(out, at, str(v));
+  return at;
 }
 
 function binHeader(out: Buffer, at: number, n: number): number {
@@ -208,6 +236,31 @@ export function encodeRdbKeyRecord(e: RdbKeyEvent, out: Buffer, at: number): num
   at = put(out, at, typeAndEncodingBytes(e.valueType, e.encoding));
   at = numOrNilField(out, at, K.expiry, e.expiry);
   return numOrNilField(out, at, K.length, e.length);
+}
+
+/** Bytes `encodeRdbKeysRecord` may write for this batch, at most. */
+export function rdbKeysRecordBound(b: RdbKeysEvent): number {
+  let bound = 300 + b.keys.length + 33 * b.count;
+  for (let k = 0; k < b.valueTypes.length; k++) bound += 6 + 3 * (b.valueTypes[k]!.length + b.encodings[k]!.length);
+  return bound;
+}
+
+/**
+ * A batch of RDB keys: one per chunk of every full sync. Expiries (epoch ms, past 2^32) are written
+ * as integers, as in `rdb-key` records, where a general encoder would write doubles.
+ */
+export function encodeRdbKeysRecord(b: RdbKeysEvent, out: Buffer, at: number): number {
+  at = recordHead(out, at, 12, K.rdbKeys, b.t, b.link);
+  at = numField(out, at, K.count, b.count);
+  at = numbersField(out, at, K.dbs, b.dbs);
+  at = put(out, at, K.keys);
+  at = put(out, binHeader(out, at, b.keys.length), b.keys);
+  at = numbersField(out, at, K.keyLengths, b.keyLengths);
+  at = stringsField(out, at, K.valueTypes, b.valueTypes);
+  at = stringsField(out, at, K.encodings, b.encodings);
+  at = numbersField(out, at, K.kinds, b.kinds);
+  at = numbersField(out, at, K.expiries, b.expiries);
+  return numbersField(out, at, K.lengths, b.lengths);
 }
 
 /** The map header and fields of a raw record, up to and including the `data` bin header. */

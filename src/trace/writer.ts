@@ -1,9 +1,19 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
-import type { CommandEvent, CommandRunEvent, RdbKeyEvent, RecordedEvent } from '../link/events.js';
+import type { CommandEvent, CommandRunEvent, RdbKeyEvent, RdbKeysEvent, RecordedEvent } from '../link/events.js';
 import { BLOCK_HEADER_BYTES, BLOCK_TARGET_BYTES, TRACE_MAGIC, type RawRecord, type TraceHeader, type TraceRecord } from './format.js';
-import { commandRecordBound, DATA_HEAD_BOUND, encodeCommandRecord, encodeCommandRunHead, encodeRawRecordHead, encodeRdbKeyRecord, rdbKeyRecordBound } from './record-encoder.js';
+import {
+  commandRecordBound,
+  DATA_HEAD_BOUND,
+  encodeCommandRecord,
+  encodeCommandRunHead,
+  encodeRawRecordHead,
+  encodeRdbKeyRecord,
+  encodeRdbKeysRecord,
+  rdbKeyRecordBound,
+  rdbKeysRecordBound,
+} from './record-encoder.js';
 
 /**
  * Appends records to a trace file in CRC-checked blocks. Writes are synchronous: a block goes to
@@ -32,14 +42,19 @@ export class TraceWriter {
     else if (record.type === 'command-run') this.appendWithData(record, encodeCommandRunHead);
     else if (record.type === 'raw') this.appendWithData(record, encodeRawRecordHead);
     else if (record.type === 'rdb-key' && record.value === undefined) this.appendEncoded(record, rdbKeyRecordBound(record), encodeRdbKeyRecord);
+    else if (record.type === 'rdb-keys') this.appendEncoded(record, rdbKeysRecordBound(record), encodeRdbKeysRecord);
     else this.appendPacked(record);
   }
 
   /** A record with a hand-written encoder, straight into the block (see record-encoder.ts). */
-  private appendEncoded<T extends CommandEvent | RdbKeyEvent>(record: T, bound: number, encode: (record: T, out: Buffer, at: number) => number): void {
+  private appendEncoded<T extends CommandEvent | RdbKeyEvent | RdbKeysEvent>(record: T, bound: number, encode: (record: T, out: Buffer, at: number) => number): void {
     if (this.used + bound > this.block.length) {
       this.flush();
-      if (BLOCK_HEADER_BYTES + bound > this.block.length) return this.appendPacked(record);
+      if (BLOCK_HEADER_BYTES + bound > this.block.length) {
+        // More than a block could promise room for: encoded on its own, then placed like a packed record.
+        const scratch = Buffer.allocUnsafe(bound);
+        return this.place(scratch.subarray(0, encode(record, scratch, 0)));
+      }
     }
     this.used = encode(record, this.block, this.used);
   }
@@ -66,7 +81,11 @@ export class TraceWriter {
   }
 
   private appendPacked(record: TraceRecord | RecordedEvent | TraceHeader): void {
-    const packed = this.packr.pack(record);
+    this.place(this.packr.pack(record));
+  }
+
+  /** An encoded record: into the block, or a block of its own when larger than one. */
+  private place(packed: Buffer): void {
     if (this.used + packed.length > this.block.length) {
       this.flush();
       if (BLOCK_HEADER_BYTES + packed.length > this.block.length) {

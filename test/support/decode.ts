@@ -1,5 +1,7 @@
 import { CommandRunExpander } from '../../src/link/command-run.js';
+import type { RdbDepth } from '../../src/link/decoder-options.js';
 import { LinkDecoder } from '../../src/link/link-decoder.js';
+import { expandRdbKeys } from '../../src/link/rdb-key-batch.js';
 import type { Direction, LinkEvent, RecordedEvent } from '../../src/link/events.js';
 import type { CommandScannerOptions } from '../../src/resp/command-scanner.js';
 
@@ -9,27 +11,34 @@ export interface Chunk {
 }
 
 /** Feeds chunks in order through a fresh decoder (time 0) and returns all events. */
-export function decodeChunks(chunks: Chunk[], options: { args?: boolean; recordSecrets?: boolean; scanner?: Partial<CommandScannerOptions> } = {}): LinkEvent[] {
-  const decoder = new LinkDecoder({ link: 1, args: options.args ?? true, rdb: 'values', recordSecrets: options.recordSecrets ?? false, scanner: options.scanner ?? {} });
+export function decodeChunks(chunks: Chunk[], options: { args?: boolean; recordSecrets?: boolean; scanner?: Partial<CommandScannerOptions>; rdb?: RdbDepth } = {}): LinkEvent[] {
+  const decoder = new LinkDecoder({ link: 1, args: options.args ?? true, rdb: options.rdb ?? 'values', recordSecrets: options.recordSecrets ?? false, scanner: options.scanner ?? {} });
   return chunks.flatMap((c) => decoder.feed(c.dir, c.data, 0));
 }
 
 /**
- * As `decodeChunks`, through command runs: fed with `feedRuns`, each run expanded as a trace reader
- * does. Returns the expanded events and the runs made.
+ * As `decodeChunks`, through command runs and key batches: fed with `feedRuns`, each run and batch
+ * expanded as a trace reader does. Returns the expanded events and how many runs and batches were made.
  */
-export function decodeChunksViaRuns(chunks: Chunk[], scanner: Partial<CommandScannerOptions> = {}): { events: LinkEvent[]; runs: number } {
-  const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'values', recordSecrets: false, scanner });
+export function decodeChunksViaRuns(chunks: Chunk[], scanner: Partial<CommandScannerOptions> = {}, rdb: RdbDepth = 'values'): { events: LinkEvent[]; runs: number; keyBatches: number } {
+  const decoder = new LinkDecoder({ link: 1, args: true, rdb, recordSecrets: false, scanner });
   const expander = new CommandRunExpander(scanner, true);
   let runs = 0;
+  let keyBatches = 0;
   const events = chunks.flatMap((c) =>
-    decoder.feedRuns(c.dir, c.data, 0).flatMap((e: RecordedEvent) => {
-      if (e.type !== 'command-run') return [e];
-      runs++;
-      return expander.expand(e);
+    decoder.feedRuns(c.dir, c.data, 0).flatMap((e: RecordedEvent): LinkEvent[] => {
+      if (e.type === 'command-run') {
+        runs++;
+        return expander.expand(e);
+      }
+      if (e.type === 'rdb-keys') {
+        keyBatches++;
+        return expandRdbKeys(e);
+      }
+      return [e];
     }),
   );
-  return { events, runs };
+  return { events, runs, keyBatches };
 }
 
 /** Splits each chunk at the given cut points (taken modulo its length), keeping the arrival order. */
