@@ -15,17 +15,18 @@ export interface FullSyncRun {
 }
 
 /**
- * One full sync of a `sizeMiB` dataset (rdbcompression off, so the RDB is that big) per relay
- * kind and round, interleaved so that machine noise hits every kind alike.
+ * One full sync of `sizeMiB` of values, `valueBytes` each (rdbcompression off, so the RDB is about
+ * that big), per relay kind and round, interleaved so that machine noise hits every kind alike.
+ * Small values make a sync of many keys, where decoding and recording each key costs the most.
  */
-export async function benchFullSync(sizeMiB: number, rounds: number, kinds: RelayKind[]): Promise<FullSyncRun[]> {
+export async function benchFullSync(sizeMiB: number, rounds: number, kinds: RelayKind[], valueBytes = 1024): Promise<FullSyncRun[]> {
   const master = await RedisServer.start({
     name: 'bench-master',
     config: { 'repl-diskless-sync': 'yes', 'repl-diskless-sync-delay': 0, rdbcompression: 'no', 'repl-timeout': 300 },
   });
   const runs: FullSyncRun[] = [];
   try {
-    await master.client.call('DEBUG', 'POPULATE', sizeMiB * 1024, 'bench', 1024);
+    await master.client.call('DEBUG', 'POPULATE', Math.round((sizeMiB * 2 ** 20) / valueBytes), 'bench', valueBytes);
     for (let round = 0; round < rounds; round++) {
       for (const kind of kinds) {
         const trace = join(tmpdir(), `repltap-bench-${process.pid}.rtrace`);

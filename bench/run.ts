@@ -3,7 +3,7 @@
  *
  *   npm run bench                              all suites with the default sizes
  *   npm run bench -- --suite decoder           in-process decoder and trace encoding cost (--chunk-bytes N)
- *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3
+ *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3 [--value-bytes 1024]
  *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown] [--warm-up 1000000]
  *
  * Prints a Markdown report on stdout (progress on stderr) to paste into BENCHMARKS.md.
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     suite: { type: 'string', default: 'decoder,fullsync,stream,rdb' },
     'rdb-keys': { type: 'string', default: '1200000' },
     'size-mib': { type: 'string', default: '300' },
+    // Full sync: the size of each value (DEBUG POPULATE); small values make many keys.
+    'value-bytes': { type: 'string', default: '1024' },
     rounds: { type: 'string', default: '3' },
     commands: { type: 'string', default: '1000000' },
     // The stream suite's master sends about 8.6 KB per write, which is what the tap reads at a time.
@@ -59,10 +61,12 @@ if (suites.has('decoder')) {
 
 if (suites.has('fullsync')) {
   const size = Number(values['size-mib']);
-  const runs: FullSyncRun[] = await benchFullSync(size, rounds, relayKinds({ rdb: true, breakdown: values.breakdown }));
+  const valueBytes = Number(values['value-bytes']);
+  const runs: FullSyncRun[] = await benchFullSync(size, rounds, relayKinds({ rdb: true, breakdown: values.breakdown }), valueBytes);
   const direct = by(runs, 'direct', (r) => r.seconds);
   const socatCpu = by(runs, 'socat', (r) => r.relayCpuSeconds);
-  out.push(`### Full sync of a ${size} MiB RDB (diskless, rdbcompression no)`, '', '| link | wall s | wall / direct | relay CPU s | CPU / socat | relay peak RSS MiB | trace MiB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const keys = Math.round((size * 2 ** 20) / valueBytes);
+  out.push(`### Full sync of ${size} MiB of values: ${keys} keys of ${valueBytes} bytes (diskless, rdbcompression no)`, '', '| link | wall s | wall / direct | relay CPU s | CPU / socat | relay peak RSS MiB | trace MiB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const kind of relayKinds({ rdb: true, breakdown: values.breakdown })) {
     const wall = by(runs, kind, (r) => r.seconds);
     const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
