@@ -62,6 +62,7 @@ export class RdbContent {
 
   private take(events: RdbEvent[], t: number, out: RecordedEvent[], batch: boolean): void {
     const link = this.opts.link;
+    if (batch) this.batcher.expect(events.length);
     for (const e of events) {
       this.summary.add(e);
       if (e.type === 'aux') {

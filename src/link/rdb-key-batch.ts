@@ -8,6 +8,9 @@ export class RdbKeysError extends Error {
 
 /** Gathers the keys of one chunk into an `rdb-keys` batch, column by column. */
 export class RdbKeyBatcher {
+  private count = 0;
+  /** Length the columns were made with by `expect` (0 when they grow key by key). */
+  private capacity = 0;
   private keys: Uint8Array[] = [];
   private keyBytes = 0;
   private dbs: number[] = [];
@@ -18,21 +21,45 @@ export class RdbKeyBatcher {
   private expiries: (number | null)[] = [];
   private lengths: (number | null)[] = [];
 
+  /**
+   * Up to `n` more keys may come before the next flush: the columns are made that long at once
+   * (a chunk of small keys holds over a thousand, and growing six arrays key by key shows).
+   */
+  expect(n: number): void {
+    if (this.count > 0 || n <= 0) return;
+    this.capacity = n;
+    this.keys = new Array<Uint8Array>(n);
+    this.dbs = new Array<number>(n);
+    this.keyLengths = new Array<number>(n);
+    this.kinds = new Array<number>(n);
+    this.expiries = new Array<number | null>(n);
+    this.lengths = new Array<number | null>(n);
+  }
+
   /** Adds a key; its bytes need only stay unchanged until `flush`. */
   add(e: RdbKey): void {
-    this.keys.push(e.key);
+    const i = this.count++;
+    this.keys[i] = e.key;
     this.keyBytes += e.key.length;
-    this.dbs.push(e.db);
-    this.keyLengths.push(e.key.length);
-    this.kinds.push(this.kindOf(e.valueType, e.encoding));
-    this.expiries.push(e.expiry);
-    this.lengths.push(e.length);
+    this.dbs[i] = e.db;
+    this.keyLengths[i] = e.key.length;
+    this.kinds[i] = this.kindOf(e.valueType, e.encoding);
+    this.expiries[i] = e.expiry;
+    this.lengths[i] = e.length;
   }
 
   /** Pushes the batch of the keys added since the last flush, if any. */
   flush(t: number, link: number, out: RecordedEvent[]): void {
-    const count = this.keyLengths.length;
+    const count = this.count;
     if (count === 0) return;
+    if (count < this.capacity) {
+      this.keys.length = count;
+      this.dbs.length = count;
+      this.keyLengths.length = count;
+      this.kinds.length = count;
+      this.expiries.length = count;
+      this.lengths.length = count;
+    }
     const batch: RdbKeysEvent = {
       type: 'rdb-keys',
       t,
@@ -48,6 +75,8 @@ export class RdbKeyBatcher {
       lengths: this.lengths,
     };
     out.push(batch);
+    this.count = 0;
+    this.capacity = 0;
     this.keys = [];
     this.keyBytes = 0;
     this.dbs = [];
@@ -67,7 +96,9 @@ export class RdbKeyBatcher {
     const joined = new Uint8Array(this.keyBytes);
     let at = 0;
     for (const key of this.keys) {
-      joined.set(key, at);
+      // Most keys are short: a loop beats a call to set() for each.
+      if (key.length <= 32) for (let i = 0; i < key.length; i++) joined[at + i] = key[i]!;
+      else joined.set(key, at);
       at += key.length;
     }
     return joined;

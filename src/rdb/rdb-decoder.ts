@@ -480,7 +480,8 @@ export class RdbDecoder {
       this.context = 'a record';
       this.contextKey = null;
       const at = this.at;
-      const op = yield* this.byte();
+      // The opcode is read inline when buffered: `yield* this.byte()` makes a generator per key.
+      const op = this.pos < this.buf.length ? this.buf[this.pos++]! : yield* this.byte();
       switch (op) {
         case 0xff: {
           this.checksumUpTo(this.at);
