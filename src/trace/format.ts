@@ -57,5 +57,16 @@ export interface RawRecord {
 }
 
 export type TraceRecord = LinkEvent | RawRecord;
+
+/**
+ * A command run stored without its bytes, which are those its link's last master-side `raw`
+ * record holds at positions `[pos - length, pos)` (at `--record full`, where the raw record of the
+ * chunk comes just before the run made from it).
+ */
+export interface CommandRunByReference extends Omit<CommandRunEvent, 'data'> {
+  length: number;
+  data?: undefined;
+}
+
 /** A record as the file holds it: command runs and key batches are expanded by `records()`. */
-export type StoredRecord = TraceRecord | CommandRunEvent | RdbKeysEvent;
+export type StoredRecord = TraceRecord | CommandRunEvent | CommandRunByReference | RdbKeysEvent;

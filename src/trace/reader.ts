@@ -5,7 +5,7 @@ import { CommandRunError, CommandRunExpander } from '../link/command-run.js';
 import { expandRdbKeys, RdbKeysError } from '../link/rdb-key-batch.js';
 import { TraceFormatError } from './errors.js';
 import { msgpackValueEnd } from './msgpack-extent.js';
-import { BLOCK_HEADER_BYTES, MAX_BLOCK_BYTES, OLDEST_TRACE_FORMAT_VERSION, TRACE_FORMAT_VERSION, TRACE_MAGIC, type StoredRecord, type TraceHeader, type TraceRecord } from './format.js';
+import { BLOCK_HEADER_BYTES, MAX_BLOCK_BYTES, OLDEST_TRACE_FORMAT_VERSION, TRACE_FORMAT_VERSION, TRACE_MAGIC, type CommandRunByReference, type RawRecord, type StoredRecord, type TraceHeader, type TraceRecord } from './format.js';
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
@@ -94,18 +94,35 @@ class BlockReader implements TraceFile {
   *records(): Generator<TraceRecord, void, undefined> {
     const header = this.header;
     const expander = new CommandRunExpander({ maxArgs: header.maxArgs, maxArgBytes: header.maxArgBytes }, header.record !== 'meta');
+    // The last master-side raw record of each link: where command runs stored by reference take their bytes.
+    const lastRaw = new Map<number, RawRecord>();
     for (const record of this.storedRecords()) {
       if (record.type !== 'command-run' && record.type !== 'rdb-keys') {
+        if (record.type === 'raw' && record.dir === 'm2r') lastRaw.set(record.link, record);
         yield record;
         continue;
       }
       try {
-        yield* record.type === 'command-run' ? expander.expand(record) : expandRdbKeys(record);
+        if (record.type === 'rdb-keys') yield* expandRdbKeys(record);
+        else yield* expander.expand(record.data === undefined ? { ...record, data: this.runBytes(record, lastRaw.get(record.link)) } : record);
       } catch (error) {
         if (!(error instanceof CommandRunError) && !(error instanceof RdbKeysError)) throw error;
         throw new TraceFormatError(this.path, this.blockAt, `${error.message}: the file is corrupt`);
       }
     }
+  }
+
+  /** The bytes of a run stored by reference, from its link's last raw record. */
+  private runBytes(run: CommandRunByReference, raw: RawRecord | undefined): Uint8Array {
+    if (!Number.isSafeInteger(run.length) || run.length < 0) {
+      throw new TraceFormatError(this.path, this.blockAt, `command run of link ${run.link} ending at offset ${run.offset} has neither data nor a valid length: the file is corrupt`);
+    }
+    const from = run.pos - run.length;
+    if (raw === undefined || from < raw.pos || run.pos > raw.pos + raw.data.length) {
+      const held = raw === undefined ? 'the link has no master-side raw record before it' : `the link's last raw record holds positions ${raw.pos} to ${raw.pos + raw.data.length}`;
+      throw new TraceFormatError(this.path, this.blockAt, `command run of link ${run.link} ending at offset ${run.offset} refers to master-side positions ${from} to ${run.pos}, but ${held}: the file is corrupt`);
+    }
+    return raw.data.subarray(from - raw.pos, run.pos - raw.pos);
   }
 
   *storedRecords(): Generator<StoredRecord, void, undefined> {

@@ -1,5 +1,5 @@
 import type { CommandEvent, CommandRunEvent, RdbKeyEvent, RdbKeysEvent } from '../link/events.js';
-import type { RawRecord } from './format.js';
+import type { CommandRunByReference, RawRecord } from './format.js';
 
 /**
  * Hand-written msgpack for the records that come by the million (`command`) or by the megabyte
@@ -273,18 +273,27 @@ export function encodeRawRecordHead(r: RawRecord, out: Buffer, at: number): numb
   return binHeader(out, at, r.data.length);
 }
 
-/** The map header and fields of a command run, up to and including the `data` bin header. */
-export function encodeCommandRunHead(r: CommandRunEvent, out: Buffer, at: number): number {
+/** A command run's fields but its bytes. */
+function commandRunFields(r: CommandRunEvent | CommandRunByReference, out: Buffer, at: number): number {
   at = recordHead(out, at, 9, K.commandRun, r.t, r.link);
   at = numField(out, at, K.pos, r.pos);
   at = numField(out, at, K.offset, r.offset);
   at = numOrNilField(out, at, K.db, r.db);
   at = put(out, at, K.tx);
   out[at++] = r.tx ? 0xc3 : 0xc2;
-  at = numField(out, at, K.count, r.count);
-  at = put(out, at, K.data);
+  return numField(out, at, K.count, r.count);
+}
+
+/** The map header and fields of a command run, up to and including the `data` bin header. */
+export function encodeCommandRunHead(r: CommandRunEvent, out: Buffer, at: number): number {
+  at = put(out, commandRunFields(r, out, at), K.data);
   return binHeader(out, at, r.data.length);
 }
 
-/** Upper bound of the output of `encodeRawRecordHead` and `encodeCommandRunHead`. */
+/** A command run whose bytes are in the raw record before it: `length` in place of `data`. */
+export function encodeCommandRunByReference(r: CommandRunByReference, out: Buffer, at: number): number {
+  return numField(out, commandRunFields(r, out, at), K.length, r.length);
+}
+
+/** Upper bound of the output of `encodeRawRecordHead`, `encodeCommandRunHead` and `encodeCommandRunByReference`. */
 export const DATA_HEAD_BOUND = 128;

@@ -2,11 +2,12 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
 import type { CommandEvent, CommandRunEvent, RdbKeyEvent, RdbKeysEvent, RecordedEvent } from '../link/events.js';
-import { BLOCK_HEADER_BYTES, BLOCK_TARGET_BYTES, TRACE_MAGIC, type RawRecord, type TraceHeader, type TraceRecord } from './format.js';
+import { BLOCK_HEADER_BYTES, BLOCK_TARGET_BYTES, TRACE_MAGIC, type CommandRunByReference, type RawRecord, type StoredRecord, type TraceHeader } from './format.js';
 import {
   commandRecordBound,
   DATA_HEAD_BOUND,
   encodeCommandRecord,
+  encodeCommandRunByReference,
   encodeCommandRunHead,
   encodeRawRecordHead,
   encodeRdbKeyRecord,
@@ -26,6 +27,8 @@ export class TraceWriter {
   /** Bytes used in `block`, its header included. */
   private used = BLOCK_HEADER_BYTES;
   private fd: number | null;
+  /** Master-side positions `[pos, end)` the last `raw` record of each link holds. */
+  private readonly lastRaw = new Map<number, { pos: number; end: number }>();
 
   constructor(
     readonly path: string,
@@ -37,17 +40,38 @@ export class TraceWriter {
     this.flush();
   }
 
-  append(record: TraceRecord | RecordedEvent | TraceHeader): void {
+  append(record: StoredRecord | RecordedEvent | TraceHeader): void {
     if (record.type === 'command') this.appendEncoded(record, commandRecordBound(record), encodeCommandRecord);
-    else if (record.type === 'command-run') this.appendWithData(record, encodeCommandRunHead);
-    else if (record.type === 'raw') this.appendWithData(record, encodeRawRecordHead);
+    else if (record.type === 'command-run') this.appendRun(record);
+    else if (record.type === 'raw') this.appendRaw(record);
     else if (record.type === 'rdb-key' && record.value === undefined) this.appendEncoded(record, rdbKeyRecordBound(record), encodeRdbKeyRecord);
     else if (record.type === 'rdb-keys') this.appendEncoded(record, rdbKeysRecordBound(record), encodeRdbKeysRecord);
-    else this.appendPacked(record);
+    else {
+      if (record.type === 'link-close') this.lastRaw.delete(record.link);
+      this.appendPacked(record);
+    }
+  }
+
+  private appendRaw(record: RawRecord): void {
+    if (record.dir === 'm2r') this.lastRaw.set(record.link, { pos: record.pos, end: record.pos + record.data.length });
+    this.appendWithData(record, encodeRawRecordHead);
+  }
+
+  /**
+   * A command run. Its bytes are not written again when its link's last raw record holds them (at
+   * `--record full` the chunk's raw record comes just before the run made from it): readers take
+   * them from there.
+   */
+  private appendRun(run: CommandRunEvent | CommandRunByReference): void {
+    if (run.data === undefined) return this.appendEncoded(run, DATA_HEAD_BOUND, encodeCommandRunByReference);
+    const raw = this.lastRaw.get(run.link);
+    if (raw === undefined || run.pos - run.data.length < raw.pos || run.pos > raw.end) return this.appendWithData(run, encodeCommandRunHead);
+    const { data, ...fields } = run;
+    this.appendEncoded({ ...fields, length: data.length }, DATA_HEAD_BOUND, encodeCommandRunByReference);
   }
 
   /** A record with a hand-written encoder, straight into the block (see record-encoder.ts). */
-  private appendEncoded<T extends CommandEvent | RdbKeyEvent | RdbKeysEvent>(record: T, bound: number, encode: (record: T, out: Buffer, at: number) => number): void {
+  private appendEncoded<T extends CommandEvent | RdbKeyEvent | RdbKeysEvent | CommandRunByReference>(record: T, bound: number, encode: (record: T, out: Buffer, at: number) => number): void {
     if (this.used + bound > this.block.length) {
       this.flush();
       if (BLOCK_HEADER_BYTES + bound > this.block.length) {
@@ -80,7 +104,7 @@ export class TraceWriter {
     this.writeAll(record.data);
   }
 
-  private appendPacked(record: TraceRecord | RecordedEvent | TraceHeader): void {
+  private appendPacked(record: StoredRecord | RecordedEvent | TraceHeader): void {
     this.place(this.packr.pack(record));
   }
 

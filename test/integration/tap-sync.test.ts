@@ -136,11 +136,11 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
     }
   });
 
-  it('the trace stores the stream as command runs and reads back to the events listeners saw', async () => {
+  it.each(['commands', 'full'] as const)('at --record %s the trace stores the stream as command runs and reads back to the events listeners saw', async (record) => {
     const dir = mkdtempSync(join(tmpdir(), 'repltap-runs-'));
     try {
       const trace = join(dir, 'stream.rtrace');
-      const c = await startCluster({ 'repl-diskless-sync': 'yes' }, { trace, record: 'commands' });
+      const c = await startCluster({ 'repl-diskless-sync': 'yes' }, { trace, record });
       await replicate(c);
       await writeMixedWorkload(c.master.client, { commands: 3000, dbs: 4, seed: 5 });
       const offset = await caughtUp(c);
@@ -148,7 +148,10 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
       const file = openTrace(trace);
       const stored = [...file.storedRecords()];
       file.close();
-      expect(stored.filter((r) => r.type === 'command-run').length).toBeGreaterThan(0);
+      const runs = stored.filter((r) => r.type === 'command-run');
+      expect(runs.length).toBeGreaterThan(0);
+      // At full the raw records hold the stream's bytes: runs refer to them instead of copying them.
+      expect(runs.every((r) => (record === 'full' ? r.data === undefined && r.length > 0 : r.data !== undefined))).toBe(true);
       const streamOf = (events: { type: string }[]): unknown[] =>
         events.filter((e) => ['command', 'ping', 'getack', 'keepalive'].includes(e.type)).map((e) => ('args' in e && Array.isArray(e.args) ? { ...e, args: e.args.map((a: Uint8Array) => Buffer.from(a)) } : e));
       const read = readTraceRecords(trace).records;

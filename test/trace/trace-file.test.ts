@@ -168,6 +168,54 @@ describe('hand-written records', () => {
     expect(() => readTraceRecords(lying)).toThrow(/byte \d+: command run of link 2 ending at offset 160: its data holds 1 frames, it announces 3: the file is corrupt/);
   });
 
+  it('at --record full, command runs refer to the raw record of their chunk instead of copying its bytes', () => {
+    const stream = Buffer.concat([encodeCommand(['SELECT', '1']), encodeCommand(['SET', 'k', Buffer.from([0, 255])]), encodeCommand(['PING'])]);
+    const chunks: Chunk[] = [r2m(encodeCommand(['PSYNC', 'a'.repeat(40), '1001'])), m2r(`+CONTINUE ${'a'.repeat(40)}\r\n`), m2r(stream), m2r(stream)];
+    const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'none', recordSecrets: false });
+    const path = join(dir, 'runs-full.rtrace');
+    const writer = new TraceWriter(path, header);
+    const position = { m2r: 0, r2m: 0 };
+    for (const { dir: direction, data } of chunks) {
+      // As the tap does at full: the chunk's raw record, then what the decoder made of it.
+      writer.append({ type: 'raw', t: 7, link: 1, dir: direction, pos: position[direction], data });
+      position[direction] += data.length;
+      for (const e of decoder.feedRuns(direction, data, 7)) writer.append(e);
+    }
+    // A run whose bytes no raw record holds (another link) keeps them.
+    writer.append({ type: 'command-run', t: 7, link: 2, pos: 16, offset: 116, db: 0, tx: false, count: 1, data: encodeCommand(['PING']) });
+    writer.close();
+    const stored = [...openTrace(path).storedRecords()].filter((r) => r.type === 'command-run');
+    expect(stored.map((r) => [r.link, r.data === undefined ? `length ${r.length}` : 'data'])).toEqual([
+      [1, `length ${stream.length}`],
+      [1, `length ${stream.length}`],
+      [2, 'data'],
+    ]);
+    const bytesOf = (e: object): object => ('args' in e && Array.isArray(e.args) ? { ...e, args: e.args.map((a: Uint8Array) => Buffer.from(a)) } : e);
+    const read = readTraceRecords(path).records.filter((r) => r.type !== 'raw');
+    expect(read.filter((r) => r.link === 1).map(bytesOf)).toEqual(decodeChunks(chunks).map((e) => bytesOf({ ...e, t: 7 })));
+    expect(read.filter((r) => r.link === 2)).toMatchObject([{ type: 'ping', offset: 116 }]);
+    // A cut keeps a run and the raw record it refers to together (same link, same time).
+    const cut = join(dir, 'runs-full-cut.rtrace');
+    cutTrace(path, cut, { link: 1, from: 7, to: 7 });
+    expect(readTraceRecords(cut).records.filter((r) => r.type !== 'raw').map(bytesOf)).toEqual(decodeChunks(chunks).map((e) => bytesOf({ ...e, t: 7 })));
+  });
+
+  it('a command run that refers to bytes no raw record holds is a precise error', () => {
+    const path = join(dir, 'dangling-run.rtrace');
+    const writer = new TraceWriter(path, header);
+    writer.append({ type: 'raw', t: 0, link: 4, dir: 'm2r', pos: 0, data: encodeCommand(['PING']) });
+    writer.append({ type: 'command-run', t: 0, link: 4, pos: 40, offset: 140, db: 0, tx: false, count: 1, length: 14 });
+    writer.close();
+    expect(() => readTraceRecords(path)).toThrow(
+      /byte \d+: command run of link 4 ending at offset 140 refers to master-side positions 26 to 40, but the link's last raw record holds positions 0 to 14: the file is corrupt/,
+    );
+    const orphan = join(dir, 'orphan-run.rtrace');
+    const alone = new TraceWriter(orphan, header);
+    alone.append({ type: 'command-run', t: 0, link: 4, pos: 14, offset: 114, db: 0, tx: false, count: 1, length: 14 });
+    alone.close();
+    expect(() => readTraceRecords(orphan)).toThrow(/command run of link 4 ending at offset 114 refers to master-side positions 0 to 14, but the link has no master-side raw record before it/);
+  });
+
   it('read traces of format version 1, from before command runs', () => {
     const path = write('v1.rtrace', commands(10));
     const bytes = readFileSync(path);
