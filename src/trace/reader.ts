@@ -99,6 +99,7 @@ class BlockReader implements TraceFile {
     for (const record of this.storedRecords()) {
       if (record.type !== 'command-run' && record.type !== 'rdb-keys') {
         if (record.type === 'raw' && record.dir === 'm2r') lastRaw.set(record.link, record);
+        else if (record.type === 'link-close') lastRaw.delete(record.link);
         yield record;
         continue;
       }
