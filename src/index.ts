@@ -2,10 +2,13 @@ export { startTap, Tap, type TapOptions } from './tap/tap.js';
 export type { LinkInfo } from './tap/link-info.js';
 export type { HostPort } from './tap/address.js';
 export { LinkDecoder } from './link/link-decoder.js';
+// What LinkDecoder.feedRuns and TraceFile.storedRecords return in bulk, back into events.
+export { CommandRunExpander, CommandRunError } from './link/command-run.js';
+export { expandRdbKeys, RdbKeysError } from './link/rdb-key-batch.js';
 export type * from './link/events.js';
 export { openTrace, readTraceRecords, type TraceFile } from './trace/reader.js';
 export { TraceWriter } from './trace/writer.js';
-export type { TraceHeader, TraceRecord, RawRecord } from './trace/format.js';
+export type { TraceHeader, TraceRecord, RawRecord, StoredRecord, CommandRunByReference } from './trace/format.js';
 export { TraceFormatError } from './trace/errors.js';
 export { UsageError, EnvironmentError } from './errors.js';
 export { FaultPlanner } from './faults/planner.js';

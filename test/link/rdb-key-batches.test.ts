@@ -11,6 +11,7 @@ import { TraceFormatError } from '../../src/trace/errors.js';
 import { openTrace, readTraceRecords } from '../../src/trace/reader.js';
 import { TraceWriter } from '../../src/trace/writer.js';
 import { bytewise, decodeChunks, decodeChunksViaRuns, m2r, r2m, resplit, type Chunk } from '../support/decode.js';
+import * as repltap from '../../src/index.js';
 import { rdbFixtures } from '../support/rdb-fixture.js';
 import { traceHeader } from '../support/trace-header.js';
 
@@ -79,6 +80,17 @@ describe('batches of RDB keys', () => {
     const withValues = chunks.flatMap((c) => decoder.feedRuns(c.dir, c.data, 0));
     expect(withValues.some((e) => e.type === 'rdb-keys')).toBe(false);
     expect(keysOf(withValues as LinkEvent[]).every((e) => e.value !== undefined)).toBe(true);
+  });
+
+  it("can be expanded by library users with the package's own exports, as command runs can", () => {
+    const { rdb } = rdbFixtures()[0]!;
+    const chunks = fullSync(rdb);
+    const decoder = new repltap.LinkDecoder({ link: 1, args: true, rdb: 'keys', recordSecrets: false });
+    const runs = new repltap.CommandRunExpander({}, true);
+    const events = chunks.flatMap((c) =>
+      decoder.feedRuns(c.dir, c.data, 0).flatMap((e): LinkEvent[] => (e.type === 'rdb-keys' ? repltap.expandRdbKeys(e) : e.type === 'command-run' ? runs.expand(e) : [e])),
+    );
+    expect(events).toEqual(decodeChunks(chunks, { rdb: 'keys' }));
   });
 
   it('expand column by column, in order', () => {
