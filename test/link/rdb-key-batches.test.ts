@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { LinkEvent, RdbKeysEvent } from '../../src/link/events.js';
 import { LinkDecoder } from '../../src/link/link-decoder.js';
 import { expandRdbKeys, RdbKeysError } from '../../src/link/rdb-key-batch.js';
+import { RdbDecoder } from '../../src/rdb/rdb-decoder.js';
+import type { RdbKey } from '../../src/rdb/events.js';
 import { encodeCommand } from '../../src/resp/encode.js';
 import { TraceFormatError } from '../../src/trace/errors.js';
 import { openTrace, readTraceRecords } from '../../src/trace/reader.js';
@@ -68,6 +70,26 @@ describe('batches of RDB keys', () => {
         { numRuns: 15 },
       );
     });
+  });
+
+  it('end where the RDB content turns corrupt, with the same decode-error and the stream decoded after it, for any chunking (property)', () => {
+    const { rdb } = rdbFixtures()[0]!;
+    // The tenth key's type byte becomes one no RDB has.
+    const tenth = new RdbDecoder({ values: false }).feed(rdb).filter((e): e is RdbKey => e.type === 'key')[9]!;
+    const corrupt = Buffer.from(rdb);
+    corrupt[tenth.at] = 0x63;
+    const chunks = fullSync(corrupt);
+    const events = decodeChunks(chunks, { rdb: 'keys' });
+    expect(keysOf(events)).toHaveLength(9);
+    expect(events.filter((e) => e.type === 'decode-error')).toMatchObject([{ message: expect.stringContaining('RDB content: unknown RDB type or opcode 0x63') }]);
+    expect(events.at(-1)).toMatchObject({ type: 'command', name: 'set' });
+    expect(decodeChunksViaRuns(chunks, {}, 'keys').events).toEqual(events);
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 60 }), (cuts) => {
+        expect(decodeChunksViaRuns(resplit(chunks, cuts), {}, 'keys').events).toEqual(events);
+      }),
+      { numRuns: 20 },
+    );
   });
 
   it('come one per chunk, byte by byte too, and never at --rdb values (keys carry values there)', () => {
