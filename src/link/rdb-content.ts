@@ -17,6 +17,8 @@ export class RdbContent {
   private readonly decoder: RdbDecoder;
   private readonly summary = new RdbSummaryBuilder();
   private readonly batcher = new RdbKeyBatcher();
+  /** Whether the keys of the current call go into a batch (see `feed`). */
+  private batch = false;
   private failed = false;
 
   constructor(
@@ -37,20 +39,22 @@ export class RdbContent {
   /** With `batch`, keys without values come as one `rdb-keys` batch per call (see RdbKeysEvent). */
   feed(bytes: Uint8Array, t: number, out: RecordedEvent[], batch: boolean): void {
     if (this.failed) return;
+    this.batch = batch;
     try {
-      this.take(this.decoder.feed(bytes), t, out, batch);
+      this.take(this.decoder.feed(bytes), t, out);
     } catch (error) {
-      this.fault(error, t, out, batch);
+      this.fault(error, t, out);
     }
   }
 
   /** The payload is complete: the counts for `rdb-end`, or nulls if the content could not be decoded. */
   end(t: number, out: RecordedEvent[], batch: boolean): Pick<RdbEndEvent, 'keys' | 'dbs' | 'types' | 'checksum'> {
     if (!this.failed) {
+      this.batch = batch;
       try {
-        this.take(this.decoder.end(), t, out, batch);
+        this.take(this.decoder.end(), t, out);
       } catch (error) {
-        this.fault(error, t, out, batch);
+        this.fault(error, t, out);
       }
     }
     if (this.failed) return { keys: null, dbs: null, types: null, checksum: null };
@@ -60,8 +64,9 @@ export class RdbContent {
     return { keys: s.keys, dbs, types: s.types, checksum: s.checksum };
   }
 
-  private take(events: RdbEvent[], t: number, out: RecordedEvent[], batch: boolean): void {
+  private take(events: RdbEvent[], t: number, out: RecordedEvent[]): void {
     const link = this.opts.link;
+    const batch = this.batch;
     if (batch) this.batcher.expect(events.length);
     for (const e of events) {
       this.summary.add(e);
@@ -81,9 +86,9 @@ export class RdbContent {
     this.batcher.flush(t, link, out);
   }
 
-  private fault(error: unknown, t: number, out: RecordedEvent[], batch: boolean): void {
+  private fault(error: unknown, t: number, out: RecordedEvent[]): void {
     if (!(error instanceof RdbFormatError)) throw error;
-    this.take(error.events, t, out, batch);
+    this.take(error.events, t, out);
     this.failed = true;
     out.push({ type: 'decode-error', t, link: this.opts.link, dir: 'm2r', at: this.start + error.at, message: `RDB content: ${error.reason} (the payload is still framed and forwarded)` });
   }

@@ -168,12 +168,10 @@ export class Capture {
           this.startAcks();
           break;
         case 'ping':
-          if (this.reason === null && !this.inTx) this.applied = event.offset;
-          break;
         case 'getack':
           if (this.reason !== null) break;
           if (!this.inTx) this.applied = event.offset;
-          this.ack();
+          if (event.type === 'getack') this.ack();
           break;
         case 'command':
           // Once stopping, the rest of the chunk is recorded but not applied.
