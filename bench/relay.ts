@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { freePort } from '../src/servers/redis-server.js';
 import { sleep, waitFor } from '../src/servers/wait.js';
+import type { RecordLevel } from '../src/link/events.js';
 import { cpuSeconds, peakRssMiB } from './proc-stats.js';
 
 export type RelayKind =
@@ -59,7 +60,8 @@ const root = join(import.meta.dirname, '..');
 /** A fault for a link that never exists: what configured faults cost the links they do not touch. */
 const UNMATCHED_FAULT = JSON.stringify({ action: 'delay', params: { ms: 1 }, when: { link: 1_000_000 } });
 
-export async function startRelay(kind: RelayKind, masterPort: number, tracePath: string | null): Promise<Relay> {
+/** `record`: the `--record` level of the repltap relays (their default when not given). */
+export async function startRelay(kind: RelayKind, masterPort: number, tracePath: string | null, record?: RecordLevel): Promise<Relay> {
   if (kind === 'direct') {
     return { kind, port: masterPort, pid: null, cpu: () => 0, peakRss: () => 0, stop: async () => {} };
   }
@@ -71,7 +73,7 @@ export async function startRelay(kind: RelayKind, masterPort: number, tracePath:
         ? [process.execPath, ['--import', 'tsx', join(root, 'bench', 'node-pipe.ts'), String(port), String(masterPort)]]
         : kind in BREAKDOWN_KINDS
           ? [process.execPath, ['--import', 'tsx', join(root, 'bench', 'node-decode.ts'), String(port), String(masterPort), BREAKDOWN_KINDS[kind as keyof typeof BREAKDOWN_KINDS], ...(tracePath ? [tracePath] : [])]]
-          : [process.execPath, [join(kind === 'tap-baseline' ? process.env.REPLTAP_BENCH_BASELINE! : join(root, 'dist'), 'cli', 'main.js'), 'proxy', '--master', `127.0.0.1:${masterPort}`, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...(tracePath ? ['--trace', tracePath] : []), ...(kind === 'tap-unmatched-fault' ? ['--fault', UNMATCHED_FAULT] : []), ...(kind === 'tap-rdb-none' ? ['--rdb', 'none'] : [])]];
+          : [process.execPath, [join(kind === 'tap-baseline' ? process.env.REPLTAP_BENCH_BASELINE! : join(root, 'dist'), 'cli', 'main.js'), 'proxy', '--master', `127.0.0.1:${masterPort}`, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...(tracePath ? ['--trace', tracePath] : []), ...(kind === 'tap-unmatched-fault' ? ['--fault', UNMATCHED_FAULT] : []), ...(kind === 'tap-rdb-none' ? ['--rdb', 'none'] : []), ...(record ? ['--record', record] : [])]];
   const child: ChildProcess = spawn(args[0] as string, args[1] as string[], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitFor(`${kind} to listen on ${port}`, 10_000, () =>
     new Promise<boolean>((resolve) => {

@@ -4,7 +4,7 @@
  *   npm run bench                              all suites with the default sizes
  *   npm run bench -- --suite decoder           in-process decoder and trace encoding cost (--chunk-bytes N)
  *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3 [--value-bytes 1024]
- *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown] [--warm-up 1000000]
+ *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown] [--warm-up 1000000] [--record full]
  *
  * Prints a Markdown report on stdout (progress on stderr) to paste into BENCHMARKS.md.
  */
@@ -15,6 +15,8 @@ import { benchFullSync, type FullSyncRun } from './full-sync.js';
 import { benchRdb } from './rdb.js';
 import { benchStream, type StreamRun } from './stream.js';
 import { relayKinds, type RelayKind } from './relay.js';
+import { RECORD_LEVELS } from '../src/cli/parse-options.js';
+import type { RecordLevel } from '../src/link/events.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,10 +33,18 @@ const { values } = parseArgs({
     breakdown: { type: 'boolean', default: false },
     // Stream: send this many commands through each relay before measuring (JIT warm-up left out).
     'warm-up': { type: 'string', default: '0' },
+    // Stream: the --record level of the repltap relays (their own default when not given).
+    record: { type: 'string' },
   },
 });
 const suites = new Set(values.suite.split(','));
 const rounds = Number(values.rounds);
+
+function parseRecordLevel(value: string): RecordLevel {
+  const level = RECORD_LEVELS.find((l) => l === value);
+  if (level === undefined) throw new Error(`--record ${value}: give one of ${RECORD_LEVELS.join(', ')}`);
+  return level;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -80,12 +90,20 @@ if (suites.has('fullsync')) {
 if (suites.has('stream')) {
   const commands = Number(values.commands);
   const warmUp = Number(values['warm-up']);
-  const runs: StreamRun[] = await benchStream(commands, rounds, relayKinds({ rdb: false, breakdown: values.breakdown }), warmUp);
-  out.push(`### Stream: redis-benchmark -t set -P 32 -c 4 -d 32, ${commands} commands${warmUp > 0 ? ` after ${warmUp} unmeasured` : ''}`, '', '| link | benchmark s | max lag bytes | drain ms | relay CPU s | relay CPU µs/command | relay peak RSS MiB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const record = values.record === undefined ? undefined : parseRecordLevel(values.record);
+  const runs: StreamRun[] = await benchStream(commands, rounds, relayKinds({ rdb: false, breakdown: values.breakdown }), warmUp, record);
+  const what = `${commands} commands${warmUp > 0 ? ` after ${warmUp} unmeasured` : ''}${record ? `, repltap at --record ${record}` : ''}`;
+  out.push(
+    `### Stream: redis-benchmark -t set -P 32 -c 4 -d 32, ${what}`,
+    '',
+    '| link | benchmark s | max lag bytes | drain ms | relay CPU s | relay CPU µs/command | relay peak RSS MiB | trace MiB (whole session) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
   for (const kind of relayKinds({ rdb: false, breakdown: values.breakdown })) {
     const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
+    const trace = runs.find((r) => r.relay === kind)?.traceMiB ?? null;
     out.push(
-      `| ${kind} | ${by(runs, kind, (r) => r.benchmarkSeconds).toFixed(2)} | ${by(runs, kind, (r) => r.maxLagBytes).toFixed(0)} | ${by(runs, kind, (r) => r.drainMs).toFixed(0)} | ${kind === 'direct' ? '-' : cpu.toFixed(2)} | ${kind === 'direct' ? '-' : ((cpu / commands) * 1e6).toFixed(2)} | ${kind === 'direct' ? '-' : by(runs, kind, (r) => r.relayPeakRssMiB).toFixed(0)} |`,
+      `| ${kind} | ${by(runs, kind, (r) => r.benchmarkSeconds).toFixed(2)} | ${by(runs, kind, (r) => r.maxLagBytes).toFixed(0)} | ${by(runs, kind, (r) => r.drainMs).toFixed(0)} | ${kind === 'direct' ? '-' : cpu.toFixed(2)} | ${kind === 'direct' ? '-' : ((cpu / commands) * 1e6).toFixed(2)} | ${kind === 'direct' ? '-' : by(runs, kind, (r) => r.relayPeakRssMiB).toFixed(0)} | ${trace === null ? '-' : trace.toFixed(1)} |`,
     );
   }
   out.push('');

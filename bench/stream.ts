@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisServer } from '../src/servers/redis-server.js';
+import type { RecordLevel } from '../src/link/events.js';
 import { waitFor } from '../src/servers/wait.js';
 import { startRelay, TAP_KINDS, type RelayKind } from './relay.js';
 
@@ -16,6 +17,8 @@ export interface StreamRun {
   drainMs: number;
   relayCpuSeconds: number;
   relayPeakRssMiB: number;
+  /** Size of the trace the relay wrote, once it stopped (null for relays that write none). */
+  traceMiB: number | null;
 }
 
 function redisBenchmark(port: number, commands: number): Promise<void> {
@@ -36,14 +39,16 @@ async function caughtUp(master: RedisServer, replica: RedisServer): Promise<void
  * relay. With `warmUp`, that many commands go through each relay first, unmeasured: what a relay
  * costs per command once its code is compiled, apart from the one-time cost of compiling it.
  */
-export async function benchStream(commands: number, rounds: number, kinds: RelayKind[], warmUp = 0): Promise<StreamRun[]> {
+export async function benchStream(commands: number, rounds: number, kinds: RelayKind[], warmUp = 0, record?: RecordLevel): Promise<StreamRun[]> {
   const runs: StreamRun[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const kind of kinds) {
       const master = await RedisServer.start({ name: 'bench-master', config: { 'repl-backlog-size': '256mb' } });
       const replica = await RedisServer.start({ name: 'bench-replica' });
       const trace = join(tmpdir(), `repltap-bench-stream-${process.pid}.rtrace`);
-      const relay = await startRelay(kind, master.port, TAP_KINDS.includes(kind) ? trace : null);
+      const tracing = TAP_KINDS.includes(kind);
+      const relay = await startRelay(kind, master.port, tracing ? trace : null, record);
+      let run: StreamRun | null = null;
       try {
         await replica.client.call('REPLICAOF', '127.0.0.1', relay.port);
         await waitFor('the replica to sync', 30_000, async () => (await replica.info()).master_link_status === 'up');
@@ -70,11 +75,14 @@ export async function benchStream(commands: number, rounds: number, kinds: Relay
         const drainStart = performance.now();
         await caughtUp(master, replica);
         const drainMs = performance.now() - drainStart;
-        const run: StreamRun = { relay: kind, commands, benchmarkSeconds, maxLagBytes: maxLag, drainMs, relayCpuSeconds: relay.cpu() - cpuBefore, relayPeakRssMiB: relay.peakRss() };
-        runs.push(run);
-        process.stderr.write(`stream ${commands} SETs via ${kind}: ${benchmarkSeconds.toFixed(2)} s, max lag ${maxLag} B, drain ${drainMs.toFixed(0)} ms, relay CPU ${run.relayCpuSeconds.toFixed(2)} s\n`);
+        run = { relay: kind, commands, benchmarkSeconds, maxLagBytes: maxLag, drainMs, relayCpuSeconds: relay.cpu() - cpuBefore, relayPeakRssMiB: relay.peakRss(), traceMiB: null };
       } finally {
         await relay.stop();
+        if (run !== null) {
+          if (tracing) run.traceMiB = statSync(trace).size / 2 ** 20;
+          runs.push(run);
+          process.stderr.write(`stream ${commands} SETs via ${kind}: ${run.benchmarkSeconds.toFixed(2)} s, max lag ${run.maxLagBytes} B, drain ${run.drainMs.toFixed(0)} ms, relay CPU ${run.relayCpuSeconds.toFixed(2)} s${run.traceMiB === null ? '' : `, trace ${run.traceMiB.toFixed(1)} MiB`}\n`);
+        }
         await replica.stop();
         await master.stop();
         rmSync(trace, { force: true });
