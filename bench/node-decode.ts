@@ -29,7 +29,8 @@ createServer((replica) => {
     if (mode === 'none') return;
     for (const event of decoder.feedRuns(dir, chunk, systemClock())) trace?.append(event);
   };
-  const buffers = new ReadBuffers();
+  // As the tap: read memory is reused once no write and no decoder state points into it.
+  const buffers = new ReadBuffers(() => replica.writableLength === 0 && !decoder.holdsInput('m2r'));
   const master = connect({
     host: '127.0.0.1',
     port: masterPort!,

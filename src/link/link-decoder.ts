@@ -37,6 +37,15 @@ export class LinkDecoder {
     return dir === 'm2r' ? this.master.pendingFrameBytes : this.replica.pendingFrameBytes;
   }
 
+  /**
+   * Whether a direction still references bytes fed before, rather than copies of them. Events
+   * refer to the chunk they came from; apart from that, the memory of a chunk may be reused for
+   * the next reads once this is false.
+   */
+  holdsInput(dir: Direction): boolean {
+    return dir === 'm2r' ? this.master.holdsInput : this.replica.holdsInput;
+  }
+
   /** Payload bytes of the RDB in progress, or null outside the RDB phase. */
   get rdbBytes(): number | null {
     return this.master.rdbBytes;

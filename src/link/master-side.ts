@@ -79,6 +79,17 @@ export class MasterSideDecoder {
     return 0;
   }
 
+  /**
+   * Whether bytes fed earlier are still referenced rather than copied: a command frame not yet
+   * complete (its arguments are views), or RDB content the decoder is still reading. Reply lines,
+   * the payload's header and a diskless payload's held-back end are copies.
+   */
+  get holdsInput(): boolean {
+    if (this.mode === M_STREAM) return this.scanner!.partialFrameBytes > 0;
+    if (this.mode === M_RDB_LENGTH || this.mode === M_RDB_EOF) return this.content?.holdsInput ?? false;
+    return false;
+  }
+
   /** Bytes still announced by a length-framed RDB in progress. */
   get rdbRemainingBytes(): number | null {
     return this.mode === M_RDB_LENGTH ? this.rdbRemaining : null;

@@ -36,6 +36,11 @@ export class RdbContent {
     });
   }
 
+  /** Whether the decoder still references bytes fed earlier (see RdbDecoder.holdsInput). */
+  get holdsInput(): boolean {
+    return !this.failed && this.decoder.holdsInput;
+  }
+
   /** With `batch`, keys without values come as one `rdb-keys` batch per call (see RdbKeysEvent). */
   feed(bytes: Uint8Array, t: number, out: RecordedEvent[], batch: boolean): void {
     if (this.failed) return;

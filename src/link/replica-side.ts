@@ -34,6 +34,11 @@ export class ReplicaSideDecoder {
     return this.failed ? 0 : this.scanner.partialFrameBytes;
   }
 
+  /** Whether bytes fed earlier are still referenced: a command frame not yet complete (its arguments are views). */
+  get holdsInput(): boolean {
+    return this.pendingFrameBytes > 0;
+  }
+
   /** When the connection ends: a decode-error if it ended inside a command frame. */
   end(t: number, out: RecordedEvent[]): void {
     const partial = this.scanner.partialFrameBytes;

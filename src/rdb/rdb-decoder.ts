@@ -90,6 +90,13 @@ export class RdbDecoder {
   private ab: ArrayBufferLike = EMPTY.buffer;
   private abOffset = 0;
   private pending: Buffer[] = [];
+  /**
+   * File offset where the bytes of the last chunk used as `buf` itself (not joined into memory of
+   * our own) end. Views the parser made of a record's bytes may lie in that chunk.
+   */
+  private fedEnd = 0;
+  /** File offset of the record being parsed: views of its bytes may be held until it ends. */
+  private recordAt = 0;
   private pendingBytes = 0;
   private wanting = 0;
   private readonly crc = new Crc64();
@@ -115,6 +122,16 @@ export class RdbDecoder {
   /** True once the EOF opcode and checksum were read. */
   get done(): boolean {
     return this.finished;
+  }
+
+  /**
+   * Whether bytes fed earlier are still referenced rather than copied: the record being read lies
+   * (in part) in a chunk as it was fed, or chunks wait for more. A caller that reads into memory
+   * it reuses must not overwrite what it fed while this is true.
+   */
+  get holdsInput(): boolean {
+    if (this.finished || this.failed !== null) return false;
+    return this.pending.length > 0 || this.fedEnd > this.recordAt;
   }
 
   /** Bytes received after the checksum (a file with trailing data). */
@@ -194,6 +211,7 @@ export class RdbDecoder {
       this.buf = rest;
     } else if (rest.length === 0 && this.pending.length === 1) {
       this.buf = this.pending[0]!;
+      this.fedEnd = this.base + this.buf.length;
     } else {
       this.buf = Buffer.concat([rest, ...this.pending]);
     }
@@ -480,6 +498,7 @@ export class RdbDecoder {
       this.context = 'a record';
       this.contextKey = null;
       const at = this.at;
+      this.recordAt = at;
       // The opcode is read inline when buffered: `yield* this.byte()` makes a generator per key.
       const op = this.pos < this.buf.length ? this.buf[this.pos++]! : yield* this.byte();
       switch (op) {

@@ -1,4 +1,5 @@
 import type { LinkPhase } from '../link/events.js';
+import type { ReadPoolCounts } from './read-buffers.js';
 
 /** A live link as the library API and the control API show it. */
 export interface LinkInfo {
@@ -19,6 +20,8 @@ export interface LinkInfo {
   bytes: { m2r: number; r2m: number };
   /** Directions that stopped decoding after a protocol error (bytes still flow). */
   opaque: { m2r: boolean; r2m: boolean };
+  /** The 1 MiB pools the master side is read into: how many were allocated, how many times one was reused. */
+  readPools: ReadPoolCounts;
   /** SHA-256 of the bytes read from and written to each side, when the tap was started with `digests`. */
   digests?: { m2r: { read: string; written: string }; r2m: { read: string; written: string } };
 }

@@ -91,6 +91,11 @@ export class Pipe {
     this.finishing = done;
   }
 
+  /** Whether no planned write is waiting (every chunk handled has been given to the target). */
+  drained(): boolean {
+    return this.queue.length === 0;
+  }
+
   /** Forget planned writes and take no more (the link is being cut). */
   stop(): void {
     this.stopped = true;

@@ -33,6 +33,8 @@ export interface SessionSink {
   /** Events decoded from one chunk (or one link milestone), in order; command runs where the decoder made them. */
   events(events: RecordedEvent[]): void;
   raw(record: RawRecord): void;
+  /** Whether something the events reach may keep them after the call (an `event` listener of the library). */
+  keepsEvents(): boolean;
   closed(session: LinkSession): void;
 }
 
@@ -51,6 +53,7 @@ export class LinkSession {
   private lastAckAt: number | null = null;
   private graceTimer: NodeJS.Timeout | null = null;
   private cutting = false;
+  private readonly buffers: ReadBuffers;
 
   constructor(
     readonly id: number,
@@ -65,7 +68,7 @@ export class LinkSession {
     replica.pause();
     replica.setNoDelay(true);
     // The master side carries nearly all the bytes: it is read with `onread` (see ReadBuffers).
-    const buffers = new ReadBuffers();
+    const buffers = (this.buffers = new ReadBuffers(() => this.readsReleased()));
     this.master = connect({
       host: opts.master.host,
       port: opts.master.port,
@@ -93,6 +96,7 @@ export class LinkSession {
       rdbBytes: this.decoder.rdbBytes,
       bytes: { ...state.bytes },
       opaque: { m2r: this.decoder.opaque('m2r'), r2m: this.decoder.opaque('r2m') },
+      readPools: { ...this.buffers.counts },
     };
     const m2r = this.toReplica?.digests();
     const r2m = this.toMaster?.digests();
@@ -187,6 +191,22 @@ export class LinkSession {
     if (plan.psync) state.psyncOffset = plan.psync.offset;
     if (plan.events.length > 0 || events.length > 0) this.sink.events(inPositionOrder(events, plan.events, state));
     return plan.steps;
+  }
+
+  /**
+   * Whether nothing points into the chunks read from the master any more: every write of them has
+   * completed, no fault holds them, the decoder keeps no view of them, and no library listener
+   * was handed events (which refer to them). Read memory may then be reused.
+   */
+  private readsReleased(): boolean {
+    return (
+      this.toReplica !== null &&
+      this.toReplica.drained() &&
+      this.replica.writableLength === 0 &&
+      this.opts.faults.idle(this.id, 'm2r') &&
+      !this.decoder.holdsInput('m2r') &&
+      !this.sink.keepsEvents()
+    );
   }
 
   private noteAcks(events: RecordedEvent[], t: number): void {

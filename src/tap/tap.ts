@@ -218,6 +218,7 @@ export class Tap extends EventEmitter<TapEvents> {
       {
         events: (events) => this.onEvents(events),
         raw: (rawRecord: RawRecord) => this.trace?.append(rawRecord),
+        keepsEvents: () => this.listenerCount('event') > 0,
         closed: (closed) => {
           const info = closed.info();
           this.sessions.delete(closed.id);

@@ -1,12 +1,20 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeCommand } from '../../src/resp/encode.js';
 import { waitFor } from '../../src/servers/wait.js';
 import { seededGenerator } from '../../src/random.js';
-import { writeMixedWorkload } from '../../src/servers/workload.js';
+import { seedDataset, writeMixedWorkload } from '../../src/servers/workload.js';
+import { waitCaughtUp } from '../../src/servers/caught-up.js';
 import { startTap, type Tap } from '../../src/tap/tap.js';
 import type { LinkEvent } from '../../src/link/events.js';
-import { caughtUp, ofType, replicate, startCluster, useClusters } from '../support/cluster.js';
+import { readTraceRecords } from '../../src/trace/reader.js';
+import type { StoredRecord } from '../../src/trace/format.js';
+import type { ReadPoolCounts } from '../../src/tap/read-buffers.js';
+import type { RedisServer } from '../../src/servers/redis-server.js';
+import { caughtUp, ofType, replicate, startCluster, startServer, useClusters } from '../support/cluster.js';
 
 useClusters();
 
@@ -25,6 +33,64 @@ describe('transparency', () => {
     expect(ofType(c.events, 'decode-error')).toEqual([]);
     expect(Number((await c.replica.info()).master_repl_offset)).toBe(offset);
     expect(await c.replica.digest()).toBe(await c.master.digest());
+  });
+});
+
+describe('read memory', () => {
+  // With --rdb none the payload is only framed and measured: its chunks can be let go as soon as
+  // they are written. Decoding keys, the record a chunk ends inside points into it; the stream's
+  // chunks can be let go where they end on a frame boundary.
+  it.each([
+    ['none', (p: ReadPoolCounts) => p.reused > p.allocated],
+    ['keys', (p: ReadPoolCounts) => p.reused > 0],
+  ] as const)('is reused when nothing points into it (--rdb %s), and the trace records exactly what a tap that never reuses it records', async (rdb, reusedEnough) => {
+    const dir = mkdtempSync(join(tmpdir(), 'repltap-reuse-'));
+    const master = await startServer({ name: 'test-master', config: { 'repl-diskless-sync': 'yes', 'repl-diskless-sync-delay': 0, rdbcompression: 'no' } });
+    await seedDataset(master.client, 200);
+    await master.client.call('DEBUG', 'POPULATE', 30_000, 'big', 1000);
+    // Two links to one master. The first tap has an `event` listener, which may keep events and
+    // the chunks they point into, so it never reuses read memory; the second has none.
+    const links: { name: string; tap: Tap; replica: RedisServer }[] = [];
+    try {
+      for (const name of ['kept', 'reused']) {
+        const tap = await startTap({ master: master.address, trace: join(dir, `${name}.rtrace`), record: 'commands', rdb, digests: true });
+        const replica = await startServer({ name: `test-replica-${name}` });
+        links.push({ name, tap, replica });
+        if (name === 'kept') tap.on('event', () => {});
+        await replica.client.call('REPLICAOF', tap.address.host, tap.address.port);
+        await waitFor('the replica to sync through the tap', 60_000, async () => (await replica.info()).master_link_status === 'up');
+      }
+      await writeMixedWorkload(master.client, { commands: 20_000, dbs: 4, seed: 8, batch: 500 });
+      for (const { tap, replica } of links) {
+        await waitCaughtUp(master, replica, tap, 60_000);
+        const [link] = tap.links();
+        expect(link!.digests!.m2r.read).toBe(link!.digests!.m2r.written);
+        expect(link!.digests!.r2m.read).toBe(link!.digests!.r2m.written);
+        expect(await replica.digest()).toBe(await master.digest());
+      }
+      expect(links[0]!.tap.links()[0]!.readPools.reused).toBe(0);
+      const pools = links[1]!.tap.links()[0]!.readPools;
+      expect(reusedEnough(pools), JSON.stringify(pools)).toBe(true);
+      for (const { tap } of links) await tap.close();
+      const [kept, reused] = links.map(({ name }) => {
+        const brief = (r: StoredRecord): string | null => {
+          if (r.type === 'rdb-key') return `key ${r.db} ${Buffer.from(r.key).toString('hex')} ${r.valueType}/${r.encoding} ${r.expiry} ${r.length}`;
+          if (r.type === 'command') return `command ${r.offset} ${r.db} ${r.name} ${(r.args ?? []).map((a) => Buffer.from(a).toString('hex')).join(' ')}`;
+          if (r.type === 'decode-error') return `decode-error ${r.message}`;
+          return null;
+        };
+        const briefs = readTraceRecords(join(dir, `${name}.rtrace`)).records.map(brief);
+        return { keys: briefs.filter((b) => b?.startsWith('key')).sort(), rest: briefs.filter((b) => b !== null && !b.startsWith('key')) };
+      });
+      // seedDataset: 9 keys per index in each of 3 dbs.
+      expect(kept!.keys.length).toBe(rdb === 'keys' ? 30_000 + 27 * 200 : 0);
+      expect(kept!.rest.length).toBeGreaterThanOrEqual(20_000);
+      expect(reused!.keys).toEqual(kept!.keys);
+      expect(reused!.rest).toEqual(kept!.rest);
+    } finally {
+      for (const { tap } of links) await tap.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
