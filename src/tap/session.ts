@@ -33,7 +33,7 @@ export interface SessionSink {
   /** Events decoded from one chunk (or one link milestone), in order; command runs where the decoder made them. */
   events(events: RecordedEvent[]): void;
   raw(record: RawRecord): void;
-  /** Whether something the events reach may keep them after the call (an `event` listener of the library). */
+  /** Whether something the events reach may keep them after the call (an `event` listener of the library, now or before). */
   keepsEvents(): boolean;
   closed(session: LinkSession): void;
 }
@@ -196,7 +196,7 @@ export class LinkSession {
   /**
    * Whether nothing points into the chunks read from the master any more: every write of them has
    * completed, no fault holds them, the decoder keeps no view of them, and no library listener
-   * was handed events (which refer to them). Read memory may then be reused.
+   * was ever handed events (which refer to them). Read memory may then be reused.
    */
   private readsReleased(): boolean {
     return (

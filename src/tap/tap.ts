@@ -54,6 +54,8 @@ export class Tap extends EventEmitter<TapEvents> {
   private readonly sessions = new Map<number, LinkSession>();
   private nextLink = 1;
   private closing: Promise<void> | null = null;
+  /** Set once an `event` listener was handed events: it may keep them, and the chunks they are views of. */
+  private eventsHandedOut = false;
   private readonly flushTimer: NodeJS.Timeout | null;
   private readonly log: EventLog;
   /** Turns command runs into events for listeners and the log, when they want them one by one. */
@@ -218,7 +220,7 @@ export class Tap extends EventEmitter<TapEvents> {
       {
         events: (events) => this.onEvents(events),
         raw: (rawRecord: RawRecord) => this.trace?.append(rawRecord),
-        keepsEvents: () => this.listenerCount('event') > 0,
+        keepsEvents: () => this.eventsHandedOut || this.listenerCount('event') > 0,
         closed: (closed) => {
           const info = closed.info();
           this.sessions.delete(closed.id);
@@ -232,6 +234,7 @@ export class Tap extends EventEmitter<TapEvents> {
 
   private onEvents(events: RecordedEvent[]): void {
     const listening = this.listenerCount('event') > 0;
+    if (listening) this.eventsHandedOut = true;
     for (const event of events) {
       this.trace?.append(event);
       if (event.type === 'command-run') {

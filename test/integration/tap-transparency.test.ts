@@ -48,17 +48,20 @@ describe('read memory', () => {
     const master = await startServer({ name: 'test-master', config: { 'repl-diskless-sync': 'yes', 'repl-diskless-sync-delay': 0, rdbcompression: 'no' } });
     await seedDataset(master.client, 200);
     await master.client.call('DEBUG', 'POPULATE', 30_000, 'big', 1000);
-    // Two links to one master. The first tap has an `event` listener, which may keep events and
-    // the chunks they point into, so it never reuses read memory; the second has none.
+    // Two links to one master. The first tap has an `event` listener through the sync, which may
+    // keep events and the chunks they point into, so that tap never reuses read memory, even once
+    // the listener is gone; the second has none.
     const links: { name: string; tap: Tap; replica: RedisServer }[] = [];
     try {
       for (const name of ['kept', 'reused']) {
         const tap = await startTap({ master: master.address, trace: join(dir, `${name}.rtrace`), record: 'commands', rdb, digests: true });
         const replica = await startServer({ name: `test-replica-${name}` });
         links.push({ name, tap, replica });
-        if (name === 'kept') tap.on('event', () => {});
+        const listener = (): void => {};
+        if (name === 'kept') tap.on('event', listener);
         await replica.client.call('REPLICAOF', tap.address.host, tap.address.port);
         await waitFor('the replica to sync through the tap', 60_000, async () => (await replica.info()).master_link_status === 'up');
+        tap.off('event', listener);
       }
       await writeMixedWorkload(master.client, { commands: 20_000, dbs: 4, seed: 8, batch: 500 });
       for (const { tap, replica } of links) {
