@@ -68,11 +68,11 @@ export class LinkSession {
     replica.pause();
     replica.setNoDelay(true);
     // The master side carries nearly all the bytes: it is read with `onread` (see ReadBuffers).
-    const buffers = (this.buffers = new ReadBuffers(() => this.readsReleased()));
+    this.buffers = new ReadBuffers(() => this.readsReleased());
     this.master = connect({
       host: opts.master.host,
       port: opts.master.port,
-      onread: { buffer: buffers.next, callback: (n: number) => this.toReplica?.handle(buffers.take(n)) !== false },
+      onread: { buffer: this.buffers.next, callback: (n: number) => this.toReplica?.handle(this.buffers.take(n)) !== false },
     });
     this.master.setNoDelay(true);
     this.sink.events([this.decoder.open(this.openedAt, this.replicaAddress, formatHostPort(opts.master))]);
