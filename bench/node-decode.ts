@@ -29,8 +29,8 @@ createServer((replica) => {
     if (mode === 'none') return;
     for (const event of decoder.feedRuns(dir, chunk, systemClock())) trace?.append(event);
   };
-  // As the tap: read memory is reused once no write and no decoder state points into it.
-  const buffers = new ReadBuffers(() => replica.writableLength === 0 && !decoder.holdsInput('m2r'));
+  // As the tap: read memory is reused once no write points into it and the decoder let go of it.
+  const buffers = new ReadBuffers(() => replica.writableLength === 0 && decoder.releaseInput('m2r'));
   const master = connect({
     host: '127.0.0.1',
     port: masterPort!,

@@ -38,12 +38,14 @@ export class LinkDecoder {
   }
 
   /**
-   * Whether a direction still references bytes fed before, rather than copies of them. Events
-   * refer to the chunk they came from; apart from that, the memory of a chunk may be reused for
-   * the next reads once this is false.
+   * Stops a direction referencing bytes fed before, copying the few it still needs (a partial
+   * frame's arguments, an RDB record's key and unread bytes). Events refer to the chunk they came
+   * from; apart from that, once this returns true the memory of every chunk fed may be reused for
+   * the next reads. False when it cannot: decoding RDB values, a record that began in a chunk as
+   * it was fed is made of views of it.
    */
-  holdsInput(dir: Direction): boolean {
-    return dir === 'm2r' ? this.master.holdsInput : this.replica.holdsInput;
+  releaseInput(dir: Direction): boolean {
+    return dir === 'm2r' ? this.master.releaseInput() : this.replica.releaseInput();
   }
 
   /** Payload bytes of the RDB in progress, or null outside the RDB phase. */

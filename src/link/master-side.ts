@@ -80,14 +80,14 @@ export class MasterSideDecoder {
   }
 
   /**
-   * Whether bytes fed earlier are still referenced rather than copied: a command frame not yet
-   * complete (its arguments are views), or RDB content the decoder is still reading. Reply lines,
-   * the payload's header and a diskless payload's held-back end are copies.
+   * Stops referencing bytes fed earlier, if it can: the arguments of a command frame not yet
+   * complete are copied, and so is what the RDB decoder holds (see RdbDecoder.releaseInput). Reply
+   * lines, the payload's header and a diskless payload's held-back end are copies already.
    */
-  get holdsInput(): boolean {
-    if (this.mode === M_STREAM) return this.scanner!.partialFrameBytes > 0;
-    if (this.mode === M_RDB_LENGTH || this.mode === M_RDB_EOF) return this.content?.holdsInput ?? false;
-    return false;
+  releaseInput(): boolean {
+    if (this.mode === M_STREAM) this.scanner!.releaseInput();
+    else if (this.mode === M_RDB_LENGTH || this.mode === M_RDB_EOF) return this.content?.releaseInput() ?? true;
+    return true;
   }
 
   /** Bytes still announced by a length-framed RDB in progress. */

@@ -36,9 +36,9 @@ export class RdbContent {
     });
   }
 
-  /** Whether the decoder still references bytes fed earlier (see RdbDecoder.holdsInput). */
-  get holdsInput(): boolean {
-    return !this.failed && this.decoder.holdsInput;
+  /** Stops referencing bytes fed earlier, if it can (see RdbDecoder.releaseInput). */
+  releaseInput(): boolean {
+    return this.failed || this.decoder.releaseInput();
   }
 
   /** With `batch`, keys without values come as one `rdb-keys` batch per call (see RdbKeysEvent). */

@@ -34,9 +34,10 @@ export class ReplicaSideDecoder {
     return this.failed ? 0 : this.scanner.partialFrameBytes;
   }
 
-  /** Whether bytes fed earlier are still referenced: a command frame not yet complete (its arguments are views). */
-  get holdsInput(): boolean {
-    return this.pendingFrameBytes > 0;
+  /** Stops referencing bytes fed earlier: the arguments of a command frame not yet complete are copied. */
+  releaseInput(): boolean {
+    if (!this.failed) this.scanner.releaseInput();
+    return true;
   }
 
   /** When the connection ends: a decode-error if it ended inside a command frame. */

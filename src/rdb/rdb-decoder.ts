@@ -112,7 +112,8 @@ export class RdbDecoder {
   private db = 0;
   /** What the parser is inside, for truncation messages (the key is only formatted if needed). */
   private context = 'the header';
-  private contextKey: Uint8Array | null = null;
+  /** The key of the record being read once its value is reached: named in messages, and the key of its event. */
+  private recordKey: Uint8Array | null = null;
 
   constructor(options: Partial<RdbDecoderOptions> = {}) {
     this.opts = { values: false, maxValueBytes: DEFAULT_MAX_VALUE_BYTES, verifyChecksum: true, ...options };
@@ -125,13 +126,29 @@ export class RdbDecoder {
   }
 
   /**
-   * Whether bytes fed earlier are still referenced rather than copied: the record being read lies
-   * (in part) in a chunk as it was fed, or chunks wait for more. A caller that reads into memory
-   * it reuses must not overwrite what it fed while this is true.
+   * Stops referencing the bytes fed so far, so that a caller reading into memory it reuses may
+   * overwrite them; false (nothing changed) when it cannot. Without values, the only bytes read
+   * before and used later are the key of the record in progress: it is copied, with the bytes not
+   * read yet. With values, the parts of a value are views until its record ends, so it cannot
+   * while a record that began in a chunk as it was fed is being read. Called once per pool of
+   * reads, not per chunk: the copy is a partial record.
    */
-  get holdsInput(): boolean {
-    if (this.finished || this.failed !== null) return false;
-    return this.pending.length > 0 || this.fedEnd > this.recordAt;
+  releaseInput(): boolean {
+    if (this.finished || this.failed !== null) return true;
+    if (this.pending.length === 0 && this.fedEnd <= this.recordAt) return true;
+    if (this.opts.values) return false;
+    this.checksumUpTo(this.at);
+    this.captureUpTo(this.at);
+    this.base += this.pos;
+    this.buf = Buffer.concat([this.buf.subarray(this.pos), ...this.pending]);
+    this.pos = 0;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.ab = this.buf.buffer;
+    this.abOffset = this.buf.byteOffset;
+    this.fedEnd = this.base;
+    if (this.recordKey !== null && this.recordKey.length > 0) this.recordKey = this.recordKey.slice();
+    return true;
   }
 
   /** Bytes received after the checksum (a file with trailing data). */
@@ -175,7 +192,7 @@ export class RdbDecoder {
   }
 
   private describeContext(): string {
-    const key = this.contextKey;
+    const key = this.recordKey;
     return key === null ? this.context : `${this.context} ${JSON.stringify(Buffer.from(key.subarray(0, 64)).toString('latin1'))}`;
   }
 
@@ -496,7 +513,7 @@ export class RdbDecoder {
     let freq: number | undefined;
     for (;;) {
       this.context = 'a record';
-      this.contextKey = null;
+      this.recordKey = null;
       const at = this.at;
       this.recordAt = at;
       // The opcode is read inline when buffered: `yield* this.byte()` makes a generator per key.
@@ -586,7 +603,7 @@ export class RdbDecoder {
             throw new RdbFormatError(at, op === 6 ? 'pre-release module value (type 6) is not supported' : `unknown RDB type or opcode 0x${op.toString(16).padStart(2, '0')}`);
           }
           this.context = KEY_CONTEXT[op]!;
-          this.contextKey = null;
+          this.recordKey = null;
           const counter = this.opts.countKeysInto;
           let key: Uint8Array;
           if (counter !== undefined && this.trySkipString()) {
@@ -597,7 +614,7 @@ export class RdbDecoder {
           }
           const valueAt = this.at;
           this.context = VALUE_CONTEXT[op]!;
-          this.contextKey = key;
+          this.recordKey = key;
           let value: RdbValue = NO_VALUE;
           let length: number | null;
           // Summary mode, value wholly buffered (the common case): counted without a generator.
@@ -612,7 +629,8 @@ export class RdbDecoder {
             freq = undefined;
             continue;
           }
-          const event: RdbKey = { type: 'key', db: this.db, key, valueType: kind[0], encoding: kind[1], expiry, length, bytes: this.at - valueAt, at };
+          // The field, not `key`: releaseInput may have replaced it with a copy.
+          const event: RdbKey = { type: 'key', db: this.db, key: this.recordKey!, valueType: kind[0], encoding: kind[1], expiry, length, bytes: this.at - valueAt, at };
           if (empty) event.empty = true;
           if (idle !== undefined) event.idle = idle;
           if (freq !== undefined) event.freq = freq;

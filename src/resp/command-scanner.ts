@@ -154,6 +154,16 @@ export class CommandScanner {
   }
 
   /**
+   * Copies the arguments of the frame in progress that are views of chunks fed, so that their
+   * memory may be overwritten. (An argument that spans chunks, names and inline parts are copies.)
+   */
+  releaseInput(): void {
+    if (this.state === S_START) return;
+    const args = this.args;
+    for (let k = 0; k < args.length; k++) if (args[k] !== this.partial) args[k] = args[k]!.slice();
+  }
+
+  /**
    * Scans `chunk[from, to)` and calls `onFrame` for every frame completed in it. Returns null, or
    * the first protocol error; the scanner must not be fed again after an error.
    */

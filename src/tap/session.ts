@@ -195,8 +195,9 @@ export class LinkSession {
 
   /**
    * Whether nothing points into the chunks read from the master any more: every write of them has
-   * completed, no fault holds them, the decoder keeps no view of them, and no library listener
-   * was ever handed events (which refer to them). Read memory may then be reused.
+   * completed, no fault holds them, no library listener was ever handed events (which refer to
+   * them), and the decoder let go of them (asked last: it copies the partial record or frame it
+   * holds). Read memory may then be reused.
    */
   private readsReleased(): boolean {
     return (
@@ -204,8 +205,8 @@ export class LinkSession {
       this.toReplica.drained() &&
       this.replica.writableLength === 0 &&
       this.opts.faults.idle(this.id, 'm2r') &&
-      !this.decoder.holdsInput('m2r') &&
-      !this.sink.keepsEvents()
+      !this.sink.keepsEvents() &&
+      this.decoder.releaseInput('m2r')
     );
   }
 

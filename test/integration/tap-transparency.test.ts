@@ -12,7 +12,6 @@ import { startTap, type Tap } from '../../src/tap/tap.js';
 import type { LinkEvent } from '../../src/link/events.js';
 import { readTraceRecords } from '../../src/trace/reader.js';
 import type { StoredRecord } from '../../src/trace/format.js';
-import type { ReadPoolCounts } from '../../src/tap/read-buffers.js';
 import type { RedisServer } from '../../src/servers/redis-server.js';
 import { caughtUp, ofType, replicate, startCluster, startServer, useClusters } from '../support/cluster.js';
 
@@ -37,13 +36,10 @@ describe('transparency', () => {
 });
 
 describe('read memory', () => {
-  // With --rdb none the payload is only framed and measured: its chunks can be let go as soon as
-  // they are written. Decoding keys, the record a chunk ends inside points into it; the stream's
-  // chunks can be let go where they end on a frame boundary.
-  it.each([
-    ['none', (p: ReadPoolCounts) => p.reused > p.allocated],
-    ['keys', (p: ReadPoolCounts) => p.reused > 0],
-  ] as const)('is reused when nothing points into it (--rdb %s), and the trace records exactly what a tap that never reuses it records', async (rdb, reusedEnough) => {
+  // With --rdb none the payload is only framed and measured; decoding keys, the decoder copies the
+  // partial record or frame it holds when asked. Either way a pool can be let go once its writes
+  // are done, which on loopback is nearly always: reuses far outnumber allocations.
+  it.each(['none', 'keys'] as const)('is reused when nothing points into it (--rdb %s), and the trace records exactly what a tap that never reuses it records', async (rdb) => {
     const dir = mkdtempSync(join(tmpdir(), 'repltap-reuse-'));
     const master = await startServer({ name: 'test-master', config: { 'repl-diskless-sync': 'yes', 'repl-diskless-sync-delay': 0, rdbcompression: 'no' } });
     await seedDataset(master.client, 200);
@@ -73,7 +69,7 @@ describe('read memory', () => {
       }
       expect(links[0]!.tap.links()[0]!.readPools.reused).toBe(0);
       const pools = links[1]!.tap.links()[0]!.readPools;
-      expect(reusedEnough(pools), JSON.stringify(pools)).toBe(true);
+      expect(pools.reused, JSON.stringify(pools)).toBeGreaterThan(pools.allocated);
       for (const { tap } of links) await tap.close();
       const [kept, reused] = links.map(({ name }) => {
         const brief = (r: StoredRecord): string | null => {
