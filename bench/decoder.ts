@@ -64,3 +64,66 @@ export function benchDecoder(commands: number, chunkBytes: number): DecoderResul
   rmSync(dir, { recursive: true, force: true });
   return results;
 }
+
+export interface RdbPayloadResult {
+  variant: string;
+  keys: number;
+  msPerPayload: number;
+  nsPerKey: number;
+}
+
+/**
+ * An RDB like the full-sync suite's master sends (DEBUG POPULATE: string keys `bench:N`, values of
+ * `valueBytes` bytes, no compression), after its `+FULLRESYNC` reply and `$<length>` header.
+ */
+function fullSyncPayload(keys: number, valueBytes: number): Buffer {
+  const value = Buffer.alloc(valueBytes, 0x78);
+  const valueLength = valueBytes < 0x4000 ? Buffer.from([0x40 | (valueBytes >> 8), valueBytes & 0xff]) : Buffer.from([0x80, ...new Uint8Array(new Uint32Array([valueBytes]).buffer).reverse()]);
+  const parts: Buffer[] = [Buffer.from('REDIS0010'), Buffer.from([0xfe, 0x00, 0xfb, 0x80]), Buffer.alloc(4), Buffer.from([0x00])];
+  parts[2]!.writeUInt32BE(keys);
+  for (let i = 0; i < keys; i++) {
+    const key = Buffer.from(`bench:${i}`);
+    parts.push(Buffer.from([0x00, key.length]), key, valueLength, value);
+  }
+  parts.push(Buffer.from([0xff]), Buffer.alloc(8));
+  const rdb = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from(`+FULLRESYNC ${'a'.repeat(40)} 0\r\n$${rdb.length}\r\n`), rdb]);
+}
+
+/** In-process cost of decoding (and recording) a full sync's RDB payload read in 64 KiB chunks, as from loopback. */
+export function benchRdbPayload(sizeMiB: number, valueBytes: number): RdbPayloadResult[] {
+  const keys = Math.round((sizeMiB * 2 ** 20) / valueBytes);
+  const payload = fullSyncPayload(keys, valueBytes);
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < payload.length; at += 65536) chunks.push(payload.subarray(at, at + 65536));
+  const dir = mkdtempSync(join(tmpdir(), 'repltap-bench-'));
+  const results: RdbPayloadResult[] = [];
+  const variants: [string, 'none' | 'keys', boolean][] = [
+    ['--rdb none (framed and measured)', 'none', false],
+    ['--rdb keys', 'keys', false],
+    ['--rdb keys + trace write (the tap)', 'keys', true],
+  ];
+  for (let round = 0; round < 4; round++) {
+    for (const [variant, rdb, trace] of variants) {
+      const decoder = new LinkDecoder({ link: 1, args: true, recordSecrets: false, rdb });
+      decoder.feed('r2m', encodeCommand(['PSYNC', '?', '-1']), 0);
+      const writer = trace ? new TraceWriter(join(dir, 'bench.rtrace'), header) : null;
+      let decoded = 0;
+      let ended = false;
+      const start = process.hrtime.bigint();
+      for (const chunk of chunks) {
+        for (const e of decoder.feedRuns('m2r', chunk, 0)) {
+          if (e.type === 'rdb-keys') decoded += e.count;
+          else if (e.type === 'rdb-end') ended = true;
+          writer?.append(e);
+        }
+      }
+      writer?.close();
+      const ns = Number(process.hrtime.bigint() - start);
+      if (!ended || decoded !== (rdb === 'keys' ? keys : 0)) throw new Error(`${variant}: the payload ${ended ? 'ended' : 'did not end'} with ${decoded} keys decoded, of ${keys}`);
+      if (round > 0) results.push({ variant, keys, msPerPayload: ns / 1e6, nsPerKey: ns / keys });
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return results;
+}

@@ -2,7 +2,7 @@
  * repltap benchmarks, side by side in one run (this machine is noisy: compare ratios, not absolutes).
  *
  *   npm run bench                              all suites with the default sizes
- *   npm run bench -- --suite decoder           in-process decoder and trace encoding cost (--chunk-bytes N)
+ *   npm run bench -- --suite decoder           in-process decoder and trace encoding cost (--chunk-bytes N; the RDB: --size-mib, --value-bytes)
  *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3 [--value-bytes 1024]
  *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown] [--warm-up 1000000] [--record full]
  *
@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
-import { benchDecoder } from './decoder.js';
+import { benchDecoder, benchRdbPayload } from './decoder.js';
 import { benchFullSync, type FullSyncRun } from './full-sync.js';
 import { benchRdb } from './rdb.js';
 import { benchStream, type StreamRun } from './stream.js';
@@ -65,6 +65,15 @@ if (suites.has('decoder')) {
   for (const variant of [...new Set(results.map((r) => r.variant))]) {
     const rs = results.filter((r) => r.variant === variant);
     out.push(`| ${variant} | ${median(rs.map((r) => r.nsPerCommand)).toFixed(0)} | ${median(rs.map((r) => r.mbPerSecond)).toFixed(0)} |`);
+  }
+  out.push('');
+  const size = Number(values['size-mib']);
+  const valueBytes = Number(values['value-bytes']);
+  const payload = benchRdbPayload(size, valueBytes);
+  out.push(`### Decoder (in-process, the full-sync suite's RDB: ${payload[0]!.keys} keys of ${valueBytes} bytes, in chunks of 64 KiB)`, '', '| variant | ms per payload | ns/key |', '| --- | ---: | ---: |');
+  for (const variant of [...new Set(payload.map((r) => r.variant))]) {
+    const rs = payload.filter((r) => r.variant === variant);
+    out.push(`| ${variant} | ${median(rs.map((r) => r.msPerPayload)).toFixed(0)} | ${median(rs.map((r) => r.nsPerKey)).toFixed(0)} |`);
   }
   out.push('');
 }

@@ -9,6 +9,7 @@ import type { RdbEvent } from '../../src/rdb/events.js';
 import { lzfDecompress } from '../../src/rdb/lzf.js';
 import { RdbDecoder } from '../../src/rdb/rdb-decoder.js';
 import { CORPUS, manifest } from '../support/rdb-corpus.js';
+import { rdbFixtures } from '../support/rdb-fixture.js';
 
 function decodeSplit(bytes: Uint8Array, cuts: number[], options = { values: true }): { events: RdbEvent[]; error: string | null } {
   const decoder = new RdbDecoder(options);
@@ -46,6 +47,23 @@ describe('RdbDecoder', () => {
         expect(decodeSplit(bytes, cuts)).toEqual(decodeSplit(bytes, []));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  // Chunks of the sizes a socket or a file stream gives, over the larger files, as the tap and
+  // `repltap rdb` feed them; the random cuts above mostly make small pieces.
+  const large = [...valid.filter((b) => b.length > 16_384), ...rdbFixtures().map((f) => f.rdb)];
+  it.each([true, false])('gives identical events for chunks of 4 to 12 KiB, the checksum included, values %s (property)', (values) => {
+    expect(large.length).toBeGreaterThanOrEqual(10);
+    fc.assert(
+      fc.property(fc.constantFrom(...large), fc.array(fc.integer({ min: 4097, max: 12_288 }), { minLength: 1, maxLength: 8 }), (bytes, sizes) => {
+        const cuts: number[] = [];
+        for (let at = 0, k = 0; at < bytes.length; k++) cuts.push((at += sizes[k % sizes.length]!));
+        const split = decodeSplit(bytes, cuts, { values });
+        expect(split).toEqual(decodeSplit(bytes, [], { values }));
+        expect(split.events.at(-1)).toMatchObject({ type: 'end', checksum: expect.stringMatching(/^(ok|disabled|absent)$/) });
+      }),
+      { numRuns: 60 },
     );
   });
 
