@@ -77,15 +77,25 @@ export interface RdbPayloadResult {
  * `valueBytes` bytes, no compression), after its `+FULLRESYNC` reply and `$<length>` header.
  */
 function fullSyncPayload(keys: number, valueBytes: number): Buffer {
-  const value = Buffer.alloc(valueBytes, 0x78);
-  const valueLength = valueBytes < 0x4000 ? Buffer.from([0x40 | (valueBytes >> 8), valueBytes & 0xff]) : Buffer.from([0x80, ...new Uint8Array(new Uint32Array([valueBytes]).buffer).reverse()]);
-  const parts: Buffer[] = [Buffer.from('REDIS0010'), Buffer.from([0xfe, 0x00, 0xfb, 0x80]), Buffer.alloc(4), Buffer.from([0x00])];
-  parts[2]!.writeUInt32BE(keys);
+  // §7.3 lengths: 6-bit, 14-bit, or 0x80 and 32 bits big-endian.
+  const length = (n: number): Buffer => {
+    if (n < 0x40) return Buffer.from([n]);
+    if (n < 0x4000) return Buffer.from([0x40 | (n >> 8), n & 0xff]);
+    const b = Buffer.from([0x80, 0, 0, 0, 0]);
+    b.writeUInt32BE(n, 1);
+    return b;
+  };
+  const SELECTDB = 0xfe;
+  const RESIZEDB = 0xfb;
+  const STRING = 0x00;
+  const EOF = 0xff;
+  const value = Buffer.concat([length(valueBytes), Buffer.alloc(valueBytes, 0x78)]);
+  const parts: Buffer[] = [Buffer.from('REDIS0010'), Buffer.from([SELECTDB, 0]), Buffer.from([RESIZEDB]), length(keys), length(0)];
   for (let i = 0; i < keys; i++) {
     const key = Buffer.from(`bench:${i}`);
-    parts.push(Buffer.from([0x00, key.length]), key, valueLength, value);
+    parts.push(Buffer.from([STRING]), length(key.length), key, value);
   }
-  parts.push(Buffer.from([0xff]), Buffer.alloc(8));
+  parts.push(Buffer.from([EOF]), Buffer.alloc(8)); // a zero checksum: not computed
   const rdb = Buffer.concat(parts);
   return Buffer.concat([Buffer.from(`+FULLRESYNC ${'a'.repeat(40)} 0\r\n$${rdb.length}\r\n`), rdb]);
 }
