@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LinkDecoder } from '../src/link/link-decoder.js';
+import { RdbDecoder } from '../src/rdb/rdb-decoder.js';
+import { RdbSummaryBuilder } from '../src/rdb/summary.js';
 import { encodeCommand } from '../src/resp/encode.js';
 import { TraceWriter } from '../src/trace/writer.js';
 import { TRACE_FORMAT_VERSION, type TraceHeader } from '../src/trace/format.js';
@@ -113,7 +115,21 @@ export function benchRdbPayload(sizeMiB: number, valueBytes: number): RdbPayload
     ['--rdb keys', 'keys', false],
     ['--rdb keys + trace write (the tap)', 'keys', true],
   ];
+  const rdbStart = payload.indexOf('REDIS');
+  const rdbChunks: Buffer[] = [];
+  for (let at = rdbStart; at < payload.length; at += 65536) rdbChunks.push(payload.subarray(at, at + 65536));
   for (let round = 0; round < 4; round++) {
+    {
+      // What `repltap rdb --summary` does: keys counted straight into the summary, no events.
+      const summary = new RdbSummaryBuilder();
+      const decoder = new RdbDecoder({ values: false, verifyChecksum: false, countKeysInto: summary });
+      const start = process.hrtime.bigint();
+      for (const chunk of rdbChunks) decoder.feed(chunk);
+      decoder.end();
+      const ns = Number(process.hrtime.bigint() - start);
+      if (summary.summary.keys !== keys) throw new Error(`summary: counted ${summary.summary.keys} keys, expected ${keys}`);
+      if (round > 0) results.push({ variant: 'RDB alone, keys counted into a summary (repltap rdb --summary)', keys, msPerPayload: ns / 1e6, nsPerKey: ns / keys });
+    }
     for (const [variant, rdb, trace] of variants) {
       const decoder = new LinkDecoder({ link: 1, args: true, recordSecrets: false, rdb });
       decoder.feed('r2m', encodeCommand(['PSYNC', '?', '-1']), 0);

@@ -28,14 +28,47 @@ export interface RdbSummary {
   bytes: number | null;
 }
 
+/** Keys counted of one database, type and encoding. */
+interface KeyCount {
+  db: number;
+  valueType: string;
+  encoding: string;
+  keys: number;
+  expires: number;
+  empty: number;
+}
+
 export class RdbSummaryBuilder {
-  /** Counts per type then per encoding; `summary.encodings` is filled from it when read. */
-  private readonly byEncoding: Record<string, Record<string, number>> = {};
+  /**
+   * Key counts, one per database, type and encoding, in the order first seen; the summary's totals
+   * are made from them when read. A key costs a few comparisons with the last count used, where
+   * updating the summary's records by name cost as much as decoding the key.
+   */
+  private readonly counts: KeyCount[] = [];
+  private last: KeyCount | null = null;
 
   get summary(): RdbSummary {
     const s = this.current;
+    s.keys = 0;
+    s.expires = 0;
+    s.emptyKeys = 0;
+    s.dbs = {};
+    s.types = {};
+    const byEncoding: Record<string, Record<string, number>> = {};
+    for (const c of this.counts) {
+      s.keys += c.keys;
+      s.expires += c.expires;
+      s.emptyKeys += c.empty;
+      const db = (s.dbs[c.db] ??= { keys: 0, expires: 0, types: {} });
+      db.keys += c.keys;
+      db.expires += c.expires;
+      db.types[c.valueType] = (db.types[c.valueType] ?? 0) + c.keys;
+      s.types[c.valueType] = (s.types[c.valueType] ?? 0) + c.keys;
+      const encodings = (byEncoding[c.valueType] ??= {});
+      encodings[c.encoding] = (encodings[c.encoding] ?? 0) + c.keys;
+    }
     s.encodings = {};
-    for (const [type, encodings] of Object.entries(this.byEncoding)) for (const [encoding, n] of Object.entries(encodings)) s.encodings[`${type}/${encoding}`] = n;
+    for (const [type, encodings] of Object.entries(byEncoding)) for (const [encoding, n] of Object.entries(encodings)) s.encodings[`${type}/${encoding}`] = n;
     return s;
   }
 
@@ -59,20 +92,19 @@ export class RdbSummaryBuilder {
   };
 
   /** Counts one key (also called by the decoder directly when it emits no key events). */
-  addKey(dbNumber: number, valueType: string, encoding: string, hasExpiry: boolean, empty: boolean): void {
-    const s = this.current;
-    s.keys++;
-    const db = (s.dbs[dbNumber] ??= { keys: 0, expires: 0, types: {} });
-    db.keys++;
-    db.types[valueType] = (db.types[valueType] ?? 0) + 1;
-    if (hasExpiry) {
-      s.expires++;
-      db.expires++;
-    }
-    if (empty) s.emptyKeys++;
-    s.types[valueType] = (s.types[valueType] ?? 0) + 1;
-    const encodings = (this.byEncoding[valueType] ??= {});
-    encodings[encoding] = (encodings[encoding] ?? 0) + 1;
+  addKey(db: number, valueType: string, encoding: string, hasExpiry: boolean, empty: boolean): void {
+    let count = this.last;
+    if (count === null || count.db !== db || count.valueType !== valueType || count.encoding !== encoding) count = this.last = this.countOf(db, valueType, encoding);
+    count.keys++;
+    if (hasExpiry) count.expires++;
+    if (empty) count.empty++;
+  }
+
+  private countOf(db: number, valueType: string, encoding: string): KeyCount {
+    for (const count of this.counts) if (count.db === db && count.valueType === valueType && count.encoding === encoding) return count;
+    const count: KeyCount = { db, valueType, encoding, keys: 0, expires: 0, empty: 0 };
+    this.counts.push(count);
+    return count;
   }
 
   add(event: RdbEvent): void {
