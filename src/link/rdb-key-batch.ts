@@ -6,110 +6,105 @@ export class RdbKeysError extends Error {
   override readonly name = 'RdbKeysError';
 }
 
+/** A batch being gathered: its columns as they go into the event, the keys' bytes still apart. */
+interface Gathering {
+  count: number;
+  /** Length the columns were made with (0 when they grow key by key). */
+  capacity: number;
+  keys: Uint8Array[];
+  keyBytes: number;
+  dbs: number[];
+  keyLengths: number[];
+  valueTypes: string[];
+  encodings: string[];
+  kinds: number[];
+  expiries: (number | null)[];
+  lengths: (number | null)[];
+}
+
+/** An empty batch whose per-key columns are made `capacity` long at once. */
+function gathering(capacity: number): Gathering {
+  return {
+    count: 0,
+    capacity,
+    keys: new Array<Uint8Array>(capacity),
+    keyBytes: 0,
+    dbs: new Array<number>(capacity),
+    keyLengths: new Array<number>(capacity),
+    valueTypes: [],
+    encodings: [],
+    kinds: new Array<number>(capacity),
+    expiries: new Array<number | null>(capacity),
+    lengths: new Array<number | null>(capacity),
+  };
+}
+
 /** Gathers the keys of one chunk into an `rdb-keys` batch, column by column. */
 export class RdbKeyBatcher {
-  private count = 0;
-  /** Length the columns were made with by `expect` (0 when they grow key by key). */
-  private capacity = 0;
-  private keys: Uint8Array[] = [];
-  private keyBytes = 0;
-  private dbs: number[] = [];
-  private keyLengths: number[] = [];
-  private valueTypes: string[] = [];
-  private encodings: string[] = [];
-  private kinds: number[] = [];
-  private expiries: (number | null)[] = [];
-  private lengths: (number | null)[] = [];
+  private batch = gathering(0);
 
   /**
    * Up to `n` more keys may come before the next flush: the columns are made that long at once
    * (a chunk of small keys holds over a thousand, and growing six arrays key by key shows).
    */
   expect(n: number): void {
-    if (this.count > 0 || n <= 0) return;
-    this.capacity = n;
-    this.keys = new Array<Uint8Array>(n);
-    this.dbs = new Array<number>(n);
-    this.keyLengths = new Array<number>(n);
-    this.kinds = new Array<number>(n);
-    this.expiries = new Array<number | null>(n);
-    this.lengths = new Array<number | null>(n);
+    if (this.batch.count === 0 && n > 0) this.batch = gathering(n);
   }
 
   /** Adds a key; its bytes need only stay unchanged until `flush`. */
   add(e: RdbKey): void {
-    const i = this.count++;
-    this.keys[i] = e.key;
-    this.keyBytes += e.key.length;
-    this.dbs[i] = e.db;
-    this.keyLengths[i] = e.key.length;
-    this.kinds[i] = this.kindOf(e.valueType, e.encoding);
-    this.expiries[i] = e.expiry;
-    this.lengths[i] = e.length;
+    const b = this.batch;
+    const i = b.count++;
+    b.keys[i] = e.key;
+    b.keyBytes += e.key.length;
+    b.dbs[i] = e.db;
+    b.keyLengths[i] = e.key.length;
+    b.kinds[i] = kindOf(b, e.valueType, e.encoding);
+    b.expiries[i] = e.expiry;
+    b.lengths[i] = e.length;
   }
 
   /** Pushes the batch of the keys added since the last flush, if any. */
   flush(t: number, link: number, out: RecordedEvent[]): void {
-    const count = this.count;
+    const b = this.batch;
+    const count = b.count;
     if (count === 0) return;
-    if (count < this.capacity) {
-      this.keys.length = count;
-      this.dbs.length = count;
-      this.keyLengths.length = count;
-      this.kinds.length = count;
-      this.expiries.length = count;
-      this.lengths.length = count;
+    if (count < b.capacity) {
+      b.keys.length = count;
+      b.dbs.length = count;
+      b.keyLengths.length = count;
+      b.kinds.length = count;
+      b.expiries.length = count;
+      b.lengths.length = count;
     }
-    const batch: RdbKeysEvent = {
-      type: 'rdb-keys',
-      t,
-      link,
-      count,
-      dbs: this.dbs,
-      keys: this.joinedKeys(),
-      keyLengths: this.keyLengths,
-      valueTypes: this.valueTypes,
-      encodings: this.encodings,
-      kinds: this.kinds,
-      expiries: this.expiries,
-      lengths: this.lengths,
-    };
-    out.push(batch);
-    this.count = 0;
-    this.capacity = 0;
-    this.keys = [];
-    this.keyBytes = 0;
-    this.dbs = [];
-    this.keyLengths = [];
-    this.valueTypes = [];
-    this.encodings = [];
-    this.kinds = [];
-    this.expiries = [];
-    this.lengths = [];
+    const { dbs, keyLengths, valueTypes, encodings, kinds, expiries, lengths } = b;
+    out.push({ type: 'rdb-keys', t, link, count, dbs, keys: joinedKeys(b), keyLengths, valueTypes, encodings, kinds, expiries, lengths });
+    this.batch = gathering(0);
   }
+}
 
-  /**
-   * The keys' bytes in one copy: they are views of the RDB decoder's input, which moves on. A plain
-   * Uint8Array, as the decoder's own keys are.
-   */
-  private joinedKeys(): Uint8Array {
-    const joined = new Uint8Array(this.keyBytes);
-    let at = 0;
-    for (const key of this.keys) {
-      // Most keys are short: a loop beats a call to set() for each.
-      if (key.length <= 32) for (let i = 0; i < key.length; i++) joined[at + i] = key[i]!;
-      else joined.set(key, at);
-      at += key.length;
-    }
-    return joined;
+/**
+ * The keys' bytes in one copy: they are views of the RDB decoder's input, which moves on. A plain
+ * Uint8Array, as the decoder's own keys are.
+ */
+function joinedKeys(b: Gathering): Uint8Array {
+  const joined = new Uint8Array(b.keyBytes);
+  let at = 0;
+  for (const key of b.keys) {
+    // Most keys are short: a loop beats a call to set() for each.
+    if (key.length <= 32) for (let i = 0; i < key.length; i++) joined[at + i] = key[i]!;
+    else joined.set(key, at);
+    at += key.length;
   }
+  return joined;
+}
 
-  private kindOf(valueType: string, encoding: string): number {
-    for (let k = 0; k < this.valueTypes.length; k++) if (this.valueTypes[k] === valueType && this.encodings[k] === encoding) return k;
-    this.valueTypes.push(valueType);
-    this.encodings.push(encoding);
-    return this.valueTypes.length - 1;
-  }
+/** The index of the batch's `valueType`/`encoding` pair, added if new. */
+function kindOf(b: Gathering, valueType: string, encoding: string): number {
+  for (let k = 0; k < b.valueTypes.length; k++) if (b.valueTypes[k] === valueType && b.encodings[k] === encoding) return k;
+  b.valueTypes.push(valueType);
+  b.encodings.push(encoding);
+  return b.valueTypes.length - 1;
 }
 
 /** The batch's `rdb-key` events, in order; throws RdbKeysError when its columns disagree. */

@@ -137,15 +137,7 @@ export class RdbDecoder {
     if (this.finished || this.failed !== null) return true;
     if (this.pending.length === 0 && this.fedEnd <= this.recordAt) return true;
     if (this.opts.values) return false;
-    this.checksumUpTo(this.at);
-    this.captureUpTo(this.at);
-    this.base += this.pos;
-    this.buf = Buffer.concat([this.buf.subarray(this.pos), ...this.pending]);
-    this.pos = 0;
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.ab = this.buf.buffer;
-    this.abOffset = this.buf.byteOffset;
+    this.absorb(true);
     this.fedEnd = this.base;
     if (this.recordKey !== null && this.recordKey.length > 0) this.recordKey = this.recordKey.slice();
     return true;
@@ -217,16 +209,19 @@ export class RdbDecoder {
     return events;
   }
 
-  /** Drops consumed bytes (after adding them to the CRC) and joins the waiting chunks. */
-  private absorb(): void {
+  /**
+   * Drops consumed bytes (after adding them to the CRC) and joins the waiting chunks; with `copy`,
+   * into memory of its own even when there is nothing to join.
+   */
+  private absorb(copy = false): void {
     this.checksumUpTo(this.base + this.pos);
     this.captureUpTo(this.base + this.pos);
     const rest = this.buf.subarray(this.pos);
     this.base += this.pos;
     this.pos = 0;
-    if (this.pending.length === 0) {
+    if (!copy && this.pending.length === 0) {
       this.buf = rest;
-    } else if (rest.length === 0 && this.pending.length === 1) {
+    } else if (!copy && rest.length === 0 && this.pending.length === 1) {
       this.buf = this.pending[0]!;
       this.fedEnd = this.base + this.buf.length;
     } else {

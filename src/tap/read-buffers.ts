@@ -18,10 +18,10 @@ export interface ReadPoolCounts {
  * per pool instead of one per read.
  *
  * When a pool is full and `reusable()` says nothing still points into it (no write pending, no
- * listener holding a view, the decoder let go of it), the next reads start again at its beginning. Otherwise a
- * new pool is allocated and the old one lives until the last view of it goes. Reuse matters: each
- * new pool is fresh memory that the kernel must zero page by page, and the pools the garbage
- * collector has not yet freed count as external memory that triggers full collections.
+ * listener holding a view, the decoder let go of it), the next reads start again at its beginning.
+ * Otherwise a new pool is allocated and the old one lives until the last view of it goes. Reuse
+ * matters: each new pool is fresh memory that the kernel must zero page by page, and the pools the
+ * garbage collector has not yet freed count as external memory that triggers full collections.
  */
 export class ReadBuffers {
   private pool = Buffer.allocUnsafe(POOL_BYTES);
