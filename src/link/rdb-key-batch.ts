@@ -7,20 +7,12 @@ export class RdbKeysError extends Error {
 }
 
 /** A batch being gathered: its columns as they go into the event, the keys' bytes still apart. */
-interface Gathering {
-  count: number;
+type Gathering = Pick<RdbKeysEvent, 'count' | 'dbs' | 'keyLengths' | 'valueTypes' | 'encodings' | 'kinds' | 'expiries' | 'lengths'> & {
   /** Length the columns were made with (0 when they grow key by key). */
   capacity: number;
   keys: Uint8Array[];
   keyBytes: number;
-  dbs: number[];
-  keyLengths: number[];
-  valueTypes: string[];
-  encodings: string[];
-  kinds: number[];
-  expiries: (number | null)[];
-  lengths: (number | null)[];
-}
+};
 
 /** An empty batch whose per-key columns are made `capacity` long at once. */
 function gathering(capacity: number): Gathering {
