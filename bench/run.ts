@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { benchDecoder, benchRdbPayload } from './decoder.js';
 import { benchFullSync, type FullSyncRun } from './full-sync.js';
-import { benchRdb } from './rdb.js';
+import { benchRdb, IN_PROCESS } from './rdb.js';
 import { benchStream, type StreamRun } from './stream.js';
 import { relayKinds, type RelayKind } from './relay.js';
 import { RECORD_LEVELS } from '../src/cli/parse-options.js';
@@ -140,7 +140,7 @@ if (suites.has('rdb')) {
     for (const tool of [...new Set(of.map((r) => r.tool))]) {
       const rs = of.filter((r) => r.tool === tool);
       const s = median(rs.map((r) => r.seconds));
-      out.push(`| ${file} (${(rs[0]!.bytes / 1e6).toFixed(0)} MB) | ${tool} | ${s.toFixed(2)} | ${(s / check).toFixed(2)} | ${(keys / s / 1000).toFixed(0)}k | ${(rs[0]!.bytes / 1e6 / s).toFixed(0)} | ${median(rs.map((r) => r.peakRssMiB)).toFixed(0)} |`);
+      out.push(`| ${file} (${(rs[0]!.bytes / 1e6).toFixed(0)} MB) | ${tool} | ${s.toFixed(2)} | ${(s / check).toFixed(2)} | ${(keys / s / 1000).toFixed(0)}k | ${(rs[0]!.bytes / 1e6 / s).toFixed(0)} | ${tool === IN_PROCESS ? '-' : median(rs.map((r) => r.peakRssMiB)).toFixed(0)} |`);
     }
   }
   out.push('');
