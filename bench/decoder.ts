@@ -31,25 +31,51 @@ const header: TraceHeader = {
   master: 'bench', listen: null, record: 'commands', maxArgBytes: 256, maxArgs: 64, recordSecrets: false,
 };
 
-/** In-process cost of decoding (and recording) the command stream, per command. */
-export function benchDecoder(commands: number, chunkBytes: number): DecoderResult[] {
+/** The classes a decoder variant runs: this build's, or those of an earlier build (bench/baseline.sh). */
+export interface DecoderBuild {
+  LinkDecoder: typeof LinkDecoder;
+  TraceWriter: typeof TraceWriter;
+}
+
+/** This build's link decoder and trace writer, and the earlier build's in `REPLTAP_BENCH_BASELINE` (its dist/) when set. */
+export async function decoderBuilds(): Promise<{ current: DecoderBuild; baseline: DecoderBuild | null }> {
+  const current = { LinkDecoder, TraceWriter };
+  const dist = process.env.REPLTAP_BENCH_BASELINE;
+  if (!dist) return { current, baseline: null };
+  const decoder = (await import(join(dist, 'link', 'link-decoder.js'))) as typeof import('../src/link/link-decoder.js');
+  const writer = (await import(join(dist, 'trace', 'writer.js'))) as typeof import('../src/trace/writer.js');
+  return { current, baseline: { LinkDecoder: decoder.LinkDecoder, TraceWriter: writer.TraceWriter } };
+}
+
+/**
+ * In-process cost of decoding (and recording) the command stream, per command: `rounds` measured
+ * rounds after one unmeasured, the variants interleaved in each. With a baseline build, its command
+ * runs (what its tap does) run beside this build's, in the same process and rounds.
+ */
+export function benchDecoder(commands: number, chunkBytes: number, rounds: number, builds: { current: DecoderBuild; baseline: DecoderBuild | null }): DecoderResult[] {
   const chunks = benchmarkStream(commands, chunkBytes);
   const bytes = chunks.reduce((n, c) => n + c.length, 0);
   const dir = mkdtempSync(join(tmpdir(), 'repltap-bench-'));
   const results: DecoderResult[] = [];
-  const variants: [string, boolean, boolean, boolean][] = [
-    ['decode, --record meta (no args)', false, false, false],
-    ['decode, --record commands (args)', true, false, false],
-    ['decode + trace write, --record commands', true, true, false],
-    ['decode into command runs, --record commands', true, false, true],
-    ['decode into command runs + trace write (the tap)', true, true, true],
+  const variants: [string, DecoderBuild, boolean, boolean, boolean][] = [
+    ['decode, --record meta (no args)', builds.current, false, false, false],
+    ['decode, --record commands (args)', builds.current, true, false, false],
+    ['decode + trace write, --record commands', builds.current, true, true, false],
+    ['decode into command runs, --record commands', builds.current, true, false, true],
+    ['decode into command runs + trace write (the tap)', builds.current, true, true, true],
   ];
-  for (let round = 0; round < 3; round++) {
-    for (const [variant, args, trace, runs] of variants) {
-      const decoder = new LinkDecoder({ link: 1, args, recordSecrets: false, rdb: 'none' });
+  if (builds.baseline !== null) {
+    variants.push(
+      ['baseline build: decode into command runs', builds.baseline, true, false, true],
+      ['baseline build: decode into command runs + trace write', builds.baseline, true, true, true],
+    );
+  }
+  for (let round = 0; round <= rounds; round++) {
+    for (const [variant, build, args, trace, runs] of variants) {
+      const decoder = new build.LinkDecoder({ link: 1, args, recordSecrets: false, rdb: 'none' });
       decoder.feed('r2m', encodeCommand(['PSYNC', 'a'.repeat(40), '1']), 0);
       decoder.feed('m2r', Buffer.from(`+CONTINUE ${'a'.repeat(40)}\r\n`), 0);
-      const writer = trace ? new TraceWriter(join(dir, 'bench.rtrace'), header) : null;
+      const writer = trace ? new build.TraceWriter(join(dir, 'bench.rtrace'), header) : null;
       let events = 0;
       const start = process.hrtime.bigint();
       for (const chunk of chunks) {

@@ -2,7 +2,8 @@
  * repltap benchmarks, side by side in one run (this machine is noisy: compare ratios, not absolutes).
  *
  *   npm run bench                              all suites with the default sizes
- *   npm run bench -- --suite decoder           in-process decoder and trace encoding cost (--chunk-bytes N; the RDB: --size-mib, --value-bytes)
+ *   npm run bench -- --suite decoder           in-process decoder and trace encoding cost (--chunk-bytes N; the RDB: --size-mib, --value-bytes;
+ *                                              with REPLTAP_BENCH_BASELINE, the earlier build's command runs beside this build's)
  *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3 [--value-bytes 1024]
  *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown] [--warm-up 1000000] [--record full]
  *
@@ -10,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
-import { benchDecoder, benchRdbPayload } from './decoder.js';
+import { benchDecoder, benchRdbPayload, decoderBuilds } from './decoder.js';
 import { benchFullSync, type FullSyncRun } from './full-sync.js';
 import { benchRdb, IN_PROCESS } from './rdb.js';
 import { benchStream, type StreamRun } from './stream.js';
@@ -60,11 +61,11 @@ out.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${proces
 
 if (suites.has('decoder')) {
   const chunkBytes = Number(values['chunk-bytes']);
-  const results = benchDecoder(Number(values.commands), chunkBytes);
-  out.push(`### Decoder (in-process, redis-benchmark-like SET stream in chunks of ${chunkBytes} bytes)`, '', '| variant | ns/command | MB/s |', '| --- | ---: | ---: |');
+  const results = benchDecoder(Number(values.commands), chunkBytes, rounds, await decoderBuilds());
+  out.push(`### Decoder (in-process, redis-benchmark-like SET stream in chunks of ${chunkBytes} bytes)`, '', '| variant | ns/command | MB/s | rounds, ns/command |', '| --- | ---: | ---: | --- |');
   for (const variant of [...new Set(results.map((r) => r.variant))]) {
     const rs = results.filter((r) => r.variant === variant);
-    out.push(`| ${variant} | ${median(rs.map((r) => r.nsPerCommand)).toFixed(0)} | ${median(rs.map((r) => r.mbPerSecond)).toFixed(0)} |`);
+    out.push(`| ${variant} | ${median(rs.map((r) => r.nsPerCommand)).toFixed(0)} | ${median(rs.map((r) => r.mbPerSecond)).toFixed(0)} | ${rs.map((r) => r.nsPerCommand.toFixed(0)).join(', ')} |`);
   }
   out.push('');
   const size = Number(values['size-mib']);

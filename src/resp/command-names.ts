@@ -6,6 +6,8 @@ const CAPACITY = 32;
 export interface CommandName {
   spelling: string;
   lower: string;
+  /** The bytes as written (the first `maxArgBytes` of a longer name). */
+  bytes: Uint8Array;
 }
 
 /**
@@ -29,9 +31,10 @@ export class CommandNames {
     }
     const raw = chunk.subarray(from, from + length);
     const spelling = latin1(raw);
-    const name = { spelling, lower: spelling.toLowerCase() };
+    const bytes = Uint8Array.from(raw);
+    const name = { spelling, lower: spelling.toLowerCase(), bytes };
     const slot = this.bytes.length < CAPACITY ? this.bytes.length : this.next++ % CAPACITY;
-    this.bytes[slot] = Uint8Array.from(raw);
+    this.bytes[slot] = bytes;
     this.names[slot] = name;
     this.last = slot;
     return name;

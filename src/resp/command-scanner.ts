@@ -122,8 +122,8 @@ export class CommandScanner {
   private readonly frame: CommandFrame = { kind: 'array', start: 0, size: 0, argc: 0, name: null, args: NO_ARGS, cut: null, whole: false, arg1At: -1, arg1Length: 0 };
   /** Run mode (see `runs`); null otherwise. */
   private runFrames: RunFrames | null = null;
-  /** The last name found to need no following, so the next frame of that name is checked by identity. */
-  private plainName: CommandName | null = null;
+  /** The bytes of the last name found to need no following: frames of that name take `sameNameFrameEnd`. */
+  private plainBytes: Uint8Array | null = null;
   /** Frames `skipPlain` passed over. */
   private skipped = 0;
 
@@ -140,7 +140,7 @@ export class CommandScanner {
    */
   runs(mode: RunFrames | null): void {
     this.runFrames = mode;
-    this.plainName = null;
+    this.plainBytes = null;
   }
 
   /** Bytes scanned so far: the position of the next byte in the direction. */
@@ -335,18 +335,20 @@ export class CommandScanner {
     let i = at;
     let count = 0;
     while (i < to) {
-      if (chunk[i] === LF) {
+      const first = chunk[i]!;
+      if (first === LF) {
         i++;
         count++;
         continue;
       }
-      if (chunk[i] !== STAR) break;
-      const end = this.wholeFrame(chunk, i, to, false);
-      if (end < 0 || !this.frame.whole) break;
-      const name = this.name!;
-      if (name !== this.plainName) {
+      if (first !== STAR) break;
+      let end = this.plainBytes === null ? -1 : sameNameFrameEnd(chunk, i, to, this.plainBytes, this.opts);
+      if (end < 0) {
+        end = this.wholeFrame(chunk, i, to, false);
+        if (end < 0 || !this.frame.whole) break;
+        const name = this.name!;
         if (mode.follow.has(name.lower)) break;
-        this.plainName = name;
+        this.plainBytes = name.bytes;
       }
       i = end;
       count++;
@@ -523,6 +525,49 @@ export class CommandScanner {
     const name = this.names.of(first, 0, Math.min(first.length, cap));
     onFrame(this.fill('inline', size, words.length, name, kept, cut, false));
   }
+}
+
+/**
+ * The end of a frame at `chunk[at, to)` that is whole (see `CommandFrame.whole`) and named `name`
+ * byte for byte, else -1. Locals only and no name lookup: the run mode's loop over a stream of one
+ * command. Anything else (another name, a cut argument, a frame split or malformed) is -1, and
+ * `wholeFrame` or the state machine take it.
+ */
+function sameNameFrameEnd(chunk: Uint8Array, at: number, to: number, name: Uint8Array, opts: CommandScannerOptions): number {
+  let p = at + 1;
+  let count = 0;
+  let digits = 0;
+  let b = 0;
+  while (p < to && (b = chunk[p]!) >= ZERO && b <= NINE && digits < MAX_DIGITS) {
+    count = count * 10 + (b - ZERO);
+    digits++;
+    p++;
+  }
+  if (digits === 0 || count === 0 || count > opts.maxArgs || p + 1 >= to || b !== CR || chunk[p + 1] !== LF) return -1;
+  p += 2;
+  // An argument longer than this is cut, or refused; a name that matched is within both already.
+  const longest = Math.min(opts.maxArgBytes, opts.maxBulkLength);
+  for (let k = 0; k < count; k++) {
+    if (p >= to || chunk[p] !== DOLLAR) return -1;
+    p++;
+    let length = 0;
+    digits = 0;
+    while (p < to && (b = chunk[p]!) >= ZERO && b <= NINE && digits < MAX_DIGITS) {
+      length = length * 10 + (b - ZERO);
+      digits++;
+      p++;
+    }
+    if (digits === 0 || p + 1 >= to || b !== CR || chunk[p + 1] !== LF) return -1;
+    p += 2;
+    const end = p + length;
+    if (end + 1 >= to || chunk[end] !== CR || chunk[end + 1] !== LF) return -1;
+    if (k === 0) {
+      if (length !== name.length) return -1;
+      for (let j = 0; j < length; j++) if (chunk[p + j] !== name[j]) return -1;
+    } else if (length > longest) return -1;
+    p = end + 2;
+  }
+  return p;
 }
 
 const EMPTY = new Uint8Array(0);

@@ -26,6 +26,12 @@ function link(): Chunk[] {
     Buffer.from('*0\r\n'),
     Buffer.from('ping\r\n'),
     encodeCommand(['DEL', 'a']),
+    // Frames of the name just passed over that still must not join a run: a cut argument, too many arguments, other bytes.
+    encodeCommand(['SET', 'b', '2']),
+    encodeCommand(['SET', 'long', 'w'.repeat(100)]),
+    encodeCommand(['DEL', 'x']),
+    encodeCommand(['DEL', 'a', 'b', 'c', 'd']),
+    encodeCommand(['del', 'b']),
   ];
   return [r2m(encodeCommand(['PSYNC', REPLID, '101'])), m2r(`+CONTINUE ${REPLID}\r\n`), m2r(Buffer.concat(frames)), r2m(encodeCommand(['REPLCONF', 'ACK', '100']))];
 }
@@ -37,7 +43,7 @@ describe('command runs', () => {
     const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'none', recordSecrets: false, scanner: SCANNER });
     const recorded = link().flatMap((c) => decoder.feedRuns(c.dir, c.data, 0));
     const shape = recorded.filter((e) => e.link === 1 && ['command-run', 'command', 'ping', 'keepalive'].includes(e.type)).map((e) => (e.type === 'command-run' ? `run of ${e.count}` : e.type === 'command' ? e.name : e.type));
-    expect(shape).toEqual(['run of 6', 'set', 'run of 2', 'mset', 'run of 1', 'keepalive', 'ping', 'run of 1']);
+    expect(shape).toEqual(['run of 6', 'set', 'run of 2', 'mset', 'run of 1', 'keepalive', 'ping', 'run of 2', 'set', 'run of 1', 'del', 'run of 1']);
     const firstRun = recorded.find((e): e is CommandRunEvent => e.type === 'command-run')!;
     expect(firstRun).toMatchObject({ db: null, tx: false, offset: 100 + firstRun.data.length });
     const secondRun = recorded.filter((e): e is CommandRunEvent => e.type === 'command-run')[1]!;
