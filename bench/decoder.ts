@@ -58,9 +58,11 @@ export function benchDecoder(commands: number, chunkBytes: number, rounds: numbe
   const dir = mkdtempSync(join(tmpdir(), 'repltap-bench-'));
   const results: DecoderResult[] = [];
   const variants: [string, DecoderBuild, boolean, boolean, boolean][] = [
-    ['decode, --record meta (no args)', builds.current, false, false, false],
-    ['decode, --record commands (args)', builds.current, true, false, false],
-    ['decode + trace write, --record commands', builds.current, true, true, false],
+    ['decode into events, --record meta (no args)', builds.current, false, false, false],
+    ['decode into events, --record commands (args; what a fault acting on the stream needs)', builds.current, true, false, false],
+    ['decode into events + trace write, --record commands', builds.current, true, true, false],
+    ['decode into command batches, --record meta', builds.current, false, false, true],
+    ['decode into command batches + trace write (the tap at --record meta)', builds.current, false, true, true],
     ['decode into command runs, --record commands', builds.current, true, false, true],
     ['decode into command runs + trace write (the tap)', builds.current, true, true, true],
   ];
@@ -80,7 +82,7 @@ export function benchDecoder(commands: number, chunkBytes: number, rounds: numbe
       const start = process.hrtime.bigint();
       for (const chunk of chunks) {
         const out = runs ? decoder.feedRuns('m2r', chunk, 0) : decoder.feed('m2r', chunk, 0);
-        for (const e of out) events += e.type === 'command-run' ? e.count : 1;
+        for (const e of out) events += e.type === 'command-run' || e.type === 'command-batch' ? e.count : 1;
         if (writer) for (const e of out) writer.append(e);
       }
       writer?.close();

@@ -4,6 +4,7 @@ export type { HostPort } from './tap/address.js';
 export { LinkDecoder } from './link/link-decoder.js';
 // What LinkDecoder.feedRuns and TraceFile.storedRecords return in bulk, back into events.
 export { CommandRunExpander, CommandRunError } from './link/command-run.js';
+export { expandCommandBatch, CommandBatchError } from './link/command-batch.js';
 export { expandRdbKeys, RdbKeysError } from './link/rdb-key-batch.js';
 export type * from './link/events.js';
 export { openTrace, readTraceRecords, type TraceFile } from './trace/reader.js';

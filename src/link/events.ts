@@ -243,6 +243,34 @@ export interface CommandRunEvent extends EventBase, Positioned {
 }
 
 /**
+ * The frames of the propagated stream from one chunk at `--record meta`, column by column: what
+ * each frame is, without its arguments. The tap records one of these instead of an event per frame
+ * when nothing live needs those events. Expanding it (`expandCommandBatch`) gives exactly the
+ * `command`, `ping` and `keepalive` events the decoder would have made; trace readers do that, so
+ * they never return one. SELECT, MULTI, EXEC and REPLCONF frames are never in a batch: they come as
+ * events of their own, so the database and MULTI state hold for a whole batch.
+ */
+export interface CommandBatchEvent extends EventBase, Positioned {
+  type: 'command-batch';
+  /** Replication offset once the batch's last frame is applied. */
+  offset: number;
+  /** Database of every frame in the batch (null when not yet known). */
+  db: number | null;
+  /** The batch lies inside MULTI ... EXEC. */
+  tx: boolean;
+  /** Frames in the batch: the length of every array below. */
+  count: number;
+  /** The lowercased command names the batch uses; each frame has an index into them in `kinds`. */
+  names: string[];
+  /** Each frame's index in `names`, or -1 for a keep-alive newline. */
+  kinds: number[];
+  /** Each frame's size in bytes. */
+  sizes: number[];
+  /** Each frame's argument count, the name included (0 for a newline). */
+  argcs: number[];
+}
+
+/**
  * The keys of the RDB in transfer that one chunk completed, column by column: one record where
  * `rdb-key` events would be one a key (at `--record commands`, most of a full sync's trace). Made
  * with command runs, where nothing live needs the keys one by one; expanding it (`expandRdbKeys`)
@@ -267,4 +295,4 @@ export interface RdbKeysEvent extends EventBase {
 }
 
 /** What the decoder gives when asked for command runs (and batches of RDB keys). */
-export type RecordedEvent = LinkEvent | CommandRunEvent | RdbKeysEvent;
+export type RecordedEvent = LinkEvent | CommandRunEvent | CommandBatchEvent | RdbKeysEvent;

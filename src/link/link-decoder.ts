@@ -63,13 +63,14 @@ export class LinkDecoder {
   }
 
   feed(dir: Direction, chunk: Buffer, t: number): LinkEvent[] {
-    // Without runs asked for, no command-run event is made.
+    // Without runs asked for, no command-run or command-batch event is made.
     return this.decode(dir, chunk, t, false) as LinkEvent[];
   }
 
   /**
-   * As `feed`, but the whole frames of the propagated stream come as command runs (one event per
-   * chunk instead of one per frame): for recording, when nothing needs the events one by one.
+   * As `feed`, but the frames of the propagated stream come in one event per chunk instead of one
+   * per frame, for recording when nothing needs the events one by one: whole frames as command runs
+   * (their bytes), or as command batches (what each frame is) where arguments are not kept.
    */
   feedRuns(dir: Direction, chunk: Buffer, t: number): RecordedEvent[] {
     return this.decode(dir, chunk, t, true);

@@ -1,4 +1,5 @@
 import { latin1, parseInteger } from '../resp/ascii.js';
+import type { CommandName } from '../resp/command-names.js';
 import { CommandScanner, type CommandFrame, type RunFrames } from '../resp/command-scanner.js';
 import { DecodeError } from '../resp/decode-error.js';
 import { LineReader } from '../resp/line-reader.js';
@@ -9,7 +10,8 @@ import type { RecordedEvent } from './events.js';
 import type { LinkState } from './link-state.js';
 import { RdbContent } from './rdb-content.js';
 import { RdbPayloadMeter } from './rdb-payload-meter.js';
-import { FOLLOWED_COMMANDS, StreamCommands } from './stream-commands.js';
+import { CommandBatcher } from './command-batch.js';
+import { FOLLOWED_COMMANDS, StreamCommands, UNBATCHED_COMMANDS } from './stream-commands.js';
 
 const M_REPLIES = 0;
 const M_RDB_LENGTH = 1;
@@ -42,18 +44,23 @@ export class MasterSideDecoder {
   private t = 0;
   private out: RecordedEvent[] = [];
   private chunk: Buffer = EMPTY;
-  /** Whether whole frames go into command runs for this chunk. */
+  /**
+   * Whether frames are gathered for this chunk instead of made into events one by one: as command
+   * runs (their bytes), or, where arguments are not kept, as command batches (what each frame is).
+   */
   private runs = false;
+  /** Command batches (see CommandBatchEvent) when arguments are not kept, else null. */
+  private readonly batcher: CommandBatcher | null;
   /** Chunk index of the stream position 0 (the scanner counts positions from the stream's start). */
   private chunkBase = 0;
-  /** The run being gathered: chunk index of its first byte (-1 for none), and its state there. */
-  private runFrom = -1;
+  /** The run or batch being gathered: chunk index of its first byte (a batch's may be before the chunk), its state there, its frames (0: none open). */
+  private runFrom = 0;
   private runEnd = 0;
   private runDb: number | null = null;
   private runTx = false;
   private runCount = 0;
   private readonly onFrame = (frame: CommandFrame): void => this.frame(frame);
-  private readonly runFrames: RunFrames = { follow: FOLLOWED_COMMANDS, plain: (count, start, end) => this.plain(count, start, end) };
+  private readonly runFrames: RunFrames;
   private readonly onPayload = (bytes: Buffer, start: number, end: number): void => this.payload(bytes, start, end);
 
   constructor(
@@ -61,6 +68,15 @@ export class MasterSideDecoder {
     private readonly state: LinkState,
   ) {
     this.commands = new StreamCommands(opts.args);
+    const plain = (count: number, start: number, end: number): void => this.plain(count, start, end);
+    if (opts.args) {
+      this.batcher = null;
+      this.runFrames = { follow: FOLLOWED_COMMANDS, plain };
+    } else {
+      const batcher = new CommandBatcher();
+      this.batcher = batcher;
+      this.runFrames = { follow: UNBATCHED_COMMANDS, plain, each: (name: CommandName | null, size: number, argc: number) => batcher.add(name, size, argc) };
+    }
   }
 
   get opaque(): boolean {
@@ -282,10 +298,18 @@ export class MasterSideDecoder {
     const end = frame.start + frame.size;
     const offset = this.state.streamBase + end;
     this.state.masterOffset = offset;
-    if (this.runs && frame.whole) {
-      this.extendRun(1, frame.start, end);
-      this.commands.follow(frame, this.chunk);
-      return;
+    if (this.runs) {
+      if (this.batcher !== null) {
+        if (frame.argc === 0 || !UNBATCHED_COMMANDS.has(frame.name!.lower)) {
+          this.batcher.add(frame.argc === 0 ? null : frame.name, frame.size, frame.argc);
+          this.extendRun(1, frame.start, end);
+          return;
+        }
+      } else if (frame.whole) {
+        this.extendRun(1, frame.start, end);
+        this.commands.follow(frame, this.chunk);
+        return;
+      }
     }
     this.endRun();
     this.out.push(this.commands.event(frame, this.t, this.opts.link, offset, this.state.streamStart + end));
@@ -297,34 +321,28 @@ export class MasterSideDecoder {
     this.state.masterOffset = this.state.streamBase + end;
   }
 
-  /** Adds `count` whole frames between stream positions `start` and `end` to the run (opening one). */
+  /** Adds `count` frames between stream positions `start` and `end` to the run or batch (opening one). */
   private extendRun(count: number, start: number, end: number): void {
-    if (this.runFrom === -1) {
+    if (this.runCount === 0) {
       this.runFrom = this.chunkBase + start;
       this.runDb = this.commands.db;
       this.runTx = this.commands.inTx;
-      this.runCount = 0;
     }
     this.runCount += count;
     this.runEnd = end;
   }
 
-  /** Closes the run being gathered, if any, as one event. */
+  /** Closes the run or batch being gathered, if any, as one event. */
   private endRun(): void {
-    if (this.runFrom === -1) return;
+    if (this.runCount === 0) return;
     const end = this.runEnd;
-    this.out.push({
-      type: 'command-run',
-      t: this.t,
-      link: this.opts.link,
-      pos: this.state.streamStart + end,
-      offset: this.state.streamBase + end,
-      db: this.runDb,
-      tx: this.runTx,
-      count: this.runCount,
-      data: this.chunk.subarray(this.runFrom, this.chunkBase + end),
-    });
-    this.runFrom = -1;
+    const pos = this.state.streamStart + end;
+    const offset = this.state.streamBase + end;
+    const { t, runDb: db, runTx: tx } = this;
+    const link = this.opts.link;
+    if (this.batcher !== null) this.out.push(this.batcher.take(t, link, pos, offset, db, tx));
+    else this.out.push({ type: 'command-run', t, link, pos, offset, db, tx, count: this.runCount, data: this.chunk.subarray(this.runFrom, this.chunkBase + end) });
+    this.runCount = 0;
   }
 
   private fail(error: DecodeError): void {

@@ -1,9 +1,11 @@
 import { equalsWord, parseInteger } from '../resp/ascii.js';
 import type { CommandFrame } from '../resp/command-scanner.js';
-import type { LinkEvent } from './events.js';
+import type { CommandEvent, LinkEvent } from './events.js';
 
 /** The commands whose frames change what later frames mean (the database, the transaction). */
 export const FOLLOWED_COMMANDS: ReadonlySet<string> = new Set(['select', 'multi', 'exec']);
+/** The frames command batches leave out: those above, and REPLCONF, which only its arguments tell from GETACK. */
+export const UNBATCHED_COMMANDS: ReadonlySet<string> = new Set([...FOLLOWED_COMMANDS, 'replconf']);
 
 /**
  * What each frame of the propagated stream is: a command, a PING, a REPLCONF GETACK or a keep-alive
@@ -47,13 +49,29 @@ export class StreamCommands {
         this.inTx = false;
         break;
     }
-    const event: LinkEvent = { type: 'command', t, link, offset, size, name, argc: frame.argc, db: this.db };
+    const event = this.command(t, link, offset, size, name, frame.argc);
     if (this.args) {
       event.args = args;
       if (frame.cut !== null) event.cut = frame.cut;
     }
     if (tx) event.tx = true;
     return event;
+  }
+
+  /**
+   * The event for a frame of a command batch, known by its name (null for a newline), size and
+   * argument count: none of UNBATCHED_COMMANDS, so neither the database nor MULTI changes.
+   */
+  batched(name: string | null, size: number, argc: number, t: number, link: number, offset: number, pos: number): LinkEvent {
+    if (name === null) return { type: 'keepalive', t, link, dir: 'm2r', pos };
+    if (name === 'ping') return { type: 'ping', t, link, offset, size };
+    const event = this.command(t, link, offset, size, name, argc);
+    if (this.inTx) event.tx = true;
+    return event;
+  }
+
+  private command(t: number, link: number, offset: number, size: number, name: string, argc: number): CommandEvent {
+    return { type: 'command', t, link, offset, size, name, argc, db: this.db };
   }
 
   /**

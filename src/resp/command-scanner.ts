@@ -42,6 +42,12 @@ export interface RunFrames {
   follow: ReadonlySet<string>;
   /** `count` whole frames between stream positions `start` and `end`, none named in `follow`. */
   plain(count: number, start: number, end: number): void;
+  /**
+   * For callers that keep what each frame is rather than its bytes (command batches): called for
+   * every frame `plain` then reports, in order, with its name (null for a newline), size and
+   * argument count. Frames that come to `onFrame` one by one then carry their arguments.
+   */
+  each?(name: CommandName | null, size: number, argc: number): void;
 }
 
 export interface CommandScannerOptions {
@@ -122,8 +128,8 @@ export class CommandScanner {
   private readonly frame: CommandFrame = { kind: 'array', start: 0, size: 0, argc: 0, name: null, args: NO_ARGS, cut: null, whole: false, arg1At: -1, arg1Length: 0 };
   /** Run mode (see `runs`); null otherwise. */
   private runFrames: RunFrames | null = null;
-  /** The bytes of the last name found to need no following: frames of that name take `sameNameFrameEnd`. */
-  private plainBytes: Uint8Array | null = null;
+  /** The last name found to need no following: frames of that name take `sameNameFrameEnd`. */
+  private plainName: CommandName | null = null;
   /** Frames `skipPlain` passed over. */
   private skipped = 0;
 
@@ -140,7 +146,7 @@ export class CommandScanner {
    */
   runs(mode: RunFrames | null): void {
     this.runFrames = mode;
-    this.plainBytes = null;
+    this.plainName = null;
   }
 
   /** Bytes scanned so far: the position of the next byte in the direction. */
@@ -185,7 +191,7 @@ export class CommandScanner {
           const b = chunk[i]!;
           this.frameStart = this.pos + (i - from);
           if (b === STAR) {
-            const views = this.runFrames === null;
+            const views = this.runFrames === null || this.runFrames.each !== undefined;
             let end = this.wholeFrame(chunk, i, to, views);
             // Without views, a frame that is not whole (a cut argument) is scanned again to keep its arguments.
             if (end > 0 && !views && !this.frame.whole) end = this.wholeFrame(chunk, i, to, true);
@@ -339,17 +345,20 @@ export class CommandScanner {
       if (first === LF) {
         i++;
         count++;
+        mode.each?.(null, 1, 0);
         continue;
       }
       if (first !== STAR) break;
-      let end = this.plainBytes === null ? -1 : sameNameFrameEnd(chunk, i, to, this.plainBytes, this.opts);
+      let name = this.plainName;
+      let end = name === null ? -1 : sameNameFrameEnd(chunk, i, to, name.bytes, this.opts);
       if (end < 0) {
         end = this.wholeFrame(chunk, i, to, false);
         if (end < 0 || !this.frame.whole) break;
-        const name = this.name!;
+        name = this.name!;
         if (mode.follow.has(name.lower)) break;
-        this.plainBytes = name.bytes;
+        this.plainName = name;
       }
+      mode.each?.(name, end - i, countAt(chunk, i + 1));
       i = end;
       count++;
     }
@@ -568,6 +577,13 @@ function sameNameFrameEnd(chunk: Uint8Array, at: number, to: number, name: Uint8
     p = end + 2;
   }
   return p;
+}
+
+/** The multibulk count whose digits start at `chunk[at]`, in a frame already checked whole. */
+function countAt(chunk: Uint8Array, at: number): number {
+  let count = 0;
+  for (let p = at, b = chunk[p]!; b >= ZERO && b <= NINE; b = chunk[++p]!) count = count * 10 + (b - ZERO);
+  return count;
 }
 
 const EMPTY = new Uint8Array(0);

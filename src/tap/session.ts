@@ -175,9 +175,9 @@ export class LinkSession {
     if (this.opts.raw) this.sink.raw({ type: 'raw', t, link: this.id, dir, pos: start, data: chunk });
     const faults = this.opts.faults;
     if (faults.idle(this.id, dir)) {
-      // Whole frames go into command runs (one event a chunk, not one a frame) except at --record
-      // meta, whose trace must not hold arguments; the fault planner below needs events one by one.
-      const events = this.opts.args ? this.decoder.feedRuns(dir, chunk, t) : this.decoder.feed(dir, chunk, t);
+      // Frames go into command runs, or batches at --record meta (one event a chunk, not one a
+      // frame); the fault planner below needs events one by one.
+      const events = this.decoder.feedRuns(dir, chunk, t);
       if (dir === 'r2m') this.noteAcks(events, t);
       if (events.length > 0) this.sink.events(events);
       return null;

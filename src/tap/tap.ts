@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { FaultPlanner } from '../faults/planner.js';
+import { expandCommandBatch } from '../link/command-batch.js';
 import { CommandRunExpander } from '../link/command-run.js';
 import { expandRdbKeys } from '../link/rdb-key-batch.js';
 import { decodingFor, defaultRdbDepth, type RdbDepth } from '../link/decoder-options.js';
@@ -239,6 +240,8 @@ export class Tap extends EventEmitter<TapEvents> {
       this.trace?.append(event);
       if (event.type === 'command-run') {
         if (listening || this.log.streamEvents) for (const e of this.runs.expand(event)) this.observed(e, listening);
+      } else if (event.type === 'command-batch') {
+        if (listening || this.log.streamEvents) for (const e of expandCommandBatch(event)) this.observed(e, listening);
       } else if (event.type === 'rdb-keys') {
         if (listening || this.log.keyEvents) for (const e of expandRdbKeys(event)) this.observed(e, listening);
       } else this.observed(event, listening);

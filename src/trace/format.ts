@@ -1,11 +1,12 @@
 import { defaultRdbDepth, type RdbDepth } from '../link/decoder-options.js';
-import type { CommandRunEvent, Direction, LinkEvent, RdbKeysEvent, RecordLevel } from '../link/events.js';
+import type { CommandBatchEvent, CommandRunEvent, Direction, LinkEvent, RdbKeysEvent, RecordLevel } from '../link/events.js';
 
 /**
  * The first 8 bytes of every trace: "RTRACE", a zero byte, and the format version. Version 2 added
- * `command-run` records, version 3 `rdb-keys` records; readers read them all.
+ * `command-run` records, version 3 `rdb-keys` records, version 4 `command-batch` records; readers
+ * read them all.
  */
-export const TRACE_FORMAT_VERSION = 3;
+export const TRACE_FORMAT_VERSION = 4;
 export const OLDEST_TRACE_FORMAT_VERSION = 1;
 export const TRACE_MAGIC = Buffer.from([0x52, 0x54, 0x52, 0x41, 0x43, 0x45, 0x00, TRACE_FORMAT_VERSION]);
 /** Each block: payload length (u32 LE), CRC-32 of the payload (u32 LE), payload. */
@@ -68,5 +69,5 @@ export interface CommandRunByReference extends Omit<CommandRunEvent, 'data'> {
   data?: undefined;
 }
 
-/** A record as the file holds it: command runs and key batches are expanded by `records()`. */
-export type StoredRecord = TraceRecord | CommandRunEvent | CommandRunByReference | RdbKeysEvent;
+/** A record as the file holds it: command runs, command batches and key batches are expanded by `records()`. */
+export type StoredRecord = TraceRecord | CommandRunEvent | CommandRunByReference | CommandBatchEvent | RdbKeysEvent;

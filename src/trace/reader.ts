@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Unpackr } from 'msgpackr';
+import { CommandBatchError, expandCommandBatch } from '../link/command-batch.js';
 import { CommandRunError, CommandRunExpander } from '../link/command-run.js';
 import { expandRdbKeys, RdbKeysError } from '../link/rdb-key-batch.js';
 import { TraceFormatError } from './errors.js';
@@ -97,7 +98,7 @@ class BlockReader implements TraceFile {
     // The last master-side raw record of each link: where command runs stored by reference take their bytes.
     const lastRaw = new Map<number, RawRecord>();
     for (const record of this.storedRecords()) {
-      if (record.type !== 'command-run' && record.type !== 'rdb-keys') {
+      if (record.type !== 'command-run' && record.type !== 'command-batch' && record.type !== 'rdb-keys') {
         if (record.type === 'raw' && record.dir === 'm2r') lastRaw.set(record.link, record);
         else if (record.type === 'link-close') lastRaw.delete(record.link);
         yield record;
@@ -105,9 +106,10 @@ class BlockReader implements TraceFile {
       }
       try {
         if (record.type === 'rdb-keys') yield* expandRdbKeys(record);
+        else if (record.type === 'command-batch') yield* expandCommandBatch(record);
         else yield* expander.expand(record.data === undefined ? { ...record, data: this.runBytes(record, lastRaw.get(record.link)) } : record);
       } catch (error) {
-        if (!(error instanceof CommandRunError) && !(error instanceof RdbKeysError)) throw error;
+        if (!(error instanceof CommandRunError) && !(error instanceof CommandBatchError) && !(error instanceof RdbKeysError)) throw error;
         throw new TraceFormatError(this.path, this.blockAt, `${error.message}: the file is corrupt`);
       }
     }

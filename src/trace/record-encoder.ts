@@ -1,4 +1,4 @@
-import type { CommandEvent, CommandRunEvent, RdbKeyEvent, RdbKeysEvent } from '../link/events.js';
+import type { CommandBatchEvent, CommandEvent, CommandRunEvent, RdbKeyEvent, RdbKeysEvent } from '../link/events.js';
 import type { CommandRunByReference, RawRecord } from './format.js';
 
 /**
@@ -56,6 +56,10 @@ const K = {
   kinds: str('kinds'),
   expiries: str('expiries'),
   lengths: str('lengths'),
+  commandBatch: str('command-batch'),
+  names: str('names'),
+  sizes: str('sizes'),
+  argcs: str('argcs'),
 };
 
 function put(out: Buffer, at: number, bytes: Uint8Array): number {
@@ -102,6 +106,10 @@ function num(out: Buffer, at: number, value: number): number {
       out.writeUInt32BE(value >>> 0, at + 5);
       return at + 9;
     }
+  } else if (Number.isInteger(value) && value >= -32) {
+    // Negative fixint: a batch's keep-alive kind (-1).
+    out[at] = value & 0xff;
+    return at + 1;
   } else if (Number.isInteger(value) && value >= -0x80000000) {
     out[at] = 0xd2;
     out.writeInt32BE(value, at + 1);
@@ -261,6 +269,28 @@ export function encodeRdbKeysRecord(b: RdbKeysEvent, out: Buffer, at: number): n
   at = numbersField(out, at, K.kinds, b.kinds);
   at = numbersField(out, at, K.expiries, b.expiries);
   return numbersField(out, at, K.lengths, b.lengths);
+}
+
+/** Bytes `encodeCommandBatchRecord` may write for this batch, at most. */
+export function commandBatchRecordBound(b: CommandBatchEvent): number {
+  let bound = 200 + 23 * b.count;
+  for (const name of b.names) bound += 5 + 3 * name.length;
+  return bound;
+}
+
+/** A batch of command frames at `--record meta`: one per chunk of the stream. */
+export function encodeCommandBatchRecord(b: CommandBatchEvent, out: Buffer, at: number): number {
+  at = recordHead(out, at, 12, K.commandBatch, b.t, b.link);
+  at = numField(out, at, K.pos, b.pos);
+  at = numField(out, at, K.offset, b.offset);
+  at = numOrNilField(out, at, K.db, b.db);
+  at = put(out, at, K.tx);
+  out[at++] = b.tx ? 0xc3 : 0xc2;
+  at = numField(out, at, K.count, b.count);
+  at = stringsField(out, at, K.names, b.names);
+  at = numbersField(out, at, K.kinds, b.kinds);
+  at = numbersField(out, at, K.sizes, b.sizes);
+  return numbersField(out, at, K.argcs, b.argcs);
 }
 
 /** The map header and fields of a raw record, up to and including the `data` bin header. */

@@ -1,11 +1,13 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
-import type { CommandEvent, CommandRunEvent, RdbKeyEvent, RdbKeysEvent, RecordedEvent } from '../link/events.js';
+import type { CommandBatchEvent, CommandEvent, CommandRunEvent, RdbKeyEvent, RdbKeysEvent, RecordedEvent } from '../link/events.js';
 import { BLOCK_HEADER_BYTES, BLOCK_TARGET_BYTES, TRACE_MAGIC, type CommandRunByReference, type RawRecord, type StoredRecord, type TraceHeader } from './format.js';
 import {
+  commandBatchRecordBound,
   commandRecordBound,
   DATA_HEAD_BOUND,
+  encodeCommandBatchRecord,
   encodeCommandRecord,
   encodeCommandRunByReference,
   encodeCommandRunHead,
@@ -46,6 +48,7 @@ export class TraceWriter {
     else if (record.type === 'raw') this.appendRaw(record);
     else if (record.type === 'rdb-key' && record.value === undefined) this.appendEncoded(record, rdbKeyRecordBound(record), encodeRdbKeyRecord);
     else if (record.type === 'rdb-keys') this.appendEncoded(record, rdbKeysRecordBound(record), encodeRdbKeysRecord);
+    else if (record.type === 'command-batch') this.appendEncoded(record, commandBatchRecordBound(record), encodeCommandBatchRecord);
     else {
       if (record.type === 'link-close') this.lastRaw.delete(record.link);
       this.appendPacked(record);
@@ -71,7 +74,7 @@ export class TraceWriter {
   }
 
   /** A record with a hand-written encoder, straight into the block (see record-encoder.ts). */
-  private appendEncoded<T extends CommandEvent | RdbKeyEvent | RdbKeysEvent | CommandRunByReference>(record: T, bound: number, encode: (record: T, out: Buffer, at: number) => number): void {
+  private appendEncoded<T extends CommandEvent | RdbKeyEvent | RdbKeysEvent | CommandBatchEvent | CommandRunByReference>(record: T, bound: number, encode: (record: T, out: Buffer, at: number) => number): void {
     if (this.used + bound > this.block.length) {
       this.flush();
       if (BLOCK_HEADER_BYTES + bound > this.block.length) {

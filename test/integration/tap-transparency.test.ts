@@ -10,7 +10,7 @@ import { seedDataset, writeMixedWorkload } from '../../src/servers/workload.js';
 import { waitCaughtUp } from '../../src/servers/caught-up.js';
 import { startTap, type Tap } from '../../src/tap/tap.js';
 import type { LinkEvent } from '../../src/link/events.js';
-import { readTraceRecords } from '../../src/trace/reader.js';
+import { openTrace, readTraceRecords } from '../../src/trace/reader.js';
 import type { StoredRecord } from '../../src/trace/format.js';
 import type { RedisServer } from '../../src/servers/redis-server.js';
 import { caughtUp, ofType, replicate, startCluster, startServer, useClusters } from '../support/cluster.js';
@@ -19,7 +19,9 @@ useClusters();
 
 describe('transparency', () => {
   it('forwards every byte unchanged both ways over a >= 100 MB RDB and >= 100k propagated commands', async () => {
-    const c = await startCluster({ 'repl-diskless-sync': 'yes', rdbcompression: 'no' }, { digests: true, record: 'meta' });
+    const dir = mkdtempSync(join(tmpdir(), 'repltap-transparency-'));
+    const trace = join(dir, 'meta.rtrace');
+    const c = await startCluster({ 'repl-diskless-sync': 'yes', rdbcompression: 'no' }, { digests: true, record: 'meta', trace });
     await c.master.client.call('DEBUG', 'POPULATE', 105_000, 'big', 1000);
     await replicate(c);
     await writeMixedWorkload(c.master.client, { commands: 100_000, dbs: 4, seed: 3, batch: 1000 });
@@ -32,6 +34,13 @@ describe('transparency', () => {
     expect(ofType(c.events, 'decode-error')).toEqual([]);
     expect(Number((await c.replica.info()).master_repl_offset)).toBe(offset);
     expect(await c.replica.digest()).toBe(await c.master.digest());
+    // At --record meta the stream is stored in command batches: read back, they are the events the listener saw.
+    await c.tap.close();
+    const stored = new Set([...openTrace(trace).storedRecords()].map((r) => r.type));
+    expect(stored.has('command-batch')).toBe(true);
+    expect(stored.has('command')).toBe(true);
+    expect(readTraceRecords(trace).records).toEqual(c.events);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

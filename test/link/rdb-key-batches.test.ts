@@ -104,13 +104,13 @@ describe('batches of RDB keys', () => {
     expect(keysOf(withValues as LinkEvent[]).every((e) => e.value !== undefined)).toBe(true);
   });
 
-  it("can be expanded by library users with the package's own exports, as command runs can", () => {
+  it("can be expanded by library users with the package's own exports, as command runs and batches can", () => {
     const { rdb } = rdbFixtures()[0]!;
     const chunks = fullSync(rdb);
     const decoder = new repltap.LinkDecoder({ link: 1, args: true, rdb: 'keys', recordSecrets: false });
     const runs = new repltap.CommandRunExpander({}, true);
     const events = chunks.flatMap((c) =>
-      decoder.feedRuns(c.dir, c.data, 0).flatMap((e): LinkEvent[] => (e.type === 'rdb-keys' ? repltap.expandRdbKeys(e) : e.type === 'command-run' ? runs.expand(e) : [e])),
+      decoder.feedRuns(c.dir, c.data, 0).flatMap((e): LinkEvent[] => (e.type === 'rdb-keys' ? repltap.expandRdbKeys(e) : e.type === 'command-run' ? runs.expand(e) : e.type === 'command-batch' ? repltap.expandCommandBatch(e) : [e])),
     );
     expect(events).toEqual(decodeChunks(chunks, { rdb: 'keys' }));
   });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expandCommandBatch } from '../../src/link/command-batch.js';
 import { CommandRunExpander } from '../../src/link/command-run.js';
 import type { RdbDepth } from '../../src/link/decoder-options.js';
 import type { Direction, LinkEvent, RecordedEvent } from '../../src/link/events.js';
@@ -41,7 +42,7 @@ function decodeInReusedMemory(chunks: Chunk[], rdb: RdbDepth, runs: boolean, rel
     const memory = Buffer.from(data);
     const out: RecordedEvent[] = runs ? decoder.feedRuns(dir, memory, 0) : decoder.feed(dir, memory, 0);
     for (const e of out) {
-      const expanded: LinkEvent[] = e.type === 'command-run' ? expander.expand(e) : e.type === 'rdb-keys' ? expandRdbKeys(e) : [e];
+      const expanded: LinkEvent[] = e.type === 'command-run' ? expander.expand(e) : e.type === 'command-batch' ? expandCommandBatch(e) : e.type === 'rdb-keys' ? expandRdbKeys(e) : [e];
       for (const x of expanded) events.push(detach(x));
     }
     held[dir].push(memory);

@@ -1,3 +1,4 @@
+import { expandCommandBatch } from '../../src/link/command-batch.js';
 import { CommandRunExpander } from '../../src/link/command-run.js';
 import type { RdbDepth } from '../../src/link/decoder-options.js';
 import { LinkDecoder } from '../../src/link/link-decoder.js';
@@ -17,11 +18,12 @@ export function decodeChunks(chunks: Chunk[], options: { args?: boolean; recordS
 }
 
 /**
- * As `decodeChunks`, through command runs and key batches: fed with `feedRuns`, each run and batch
- * expanded as a trace reader does. Returns the expanded events and how many runs and batches were made.
+ * As `decodeChunks`, through command runs (command batches without `args`) and key batches: fed
+ * with `feedRuns`, each run and batch expanded as a trace reader does. Returns the expanded events
+ * and how many runs (or command batches) and key batches were made.
  */
-export function decodeChunksViaRuns(chunks: Chunk[], scanner: Partial<CommandScannerOptions> = {}, rdb: RdbDepth = 'values'): { events: LinkEvent[]; runs: number; keyBatches: number } {
-  const decoder = new LinkDecoder({ link: 1, args: true, rdb, recordSecrets: false, scanner });
+export function decodeChunksViaRuns(chunks: Chunk[], scanner: Partial<CommandScannerOptions> = {}, rdb: RdbDepth = 'values', args = true): { events: LinkEvent[]; runs: number; keyBatches: number } {
+  const decoder = new LinkDecoder({ link: 1, args, rdb, recordSecrets: false, scanner });
   const expander = new CommandRunExpander(scanner, true);
   let runs = 0;
   let keyBatches = 0;
@@ -30,6 +32,10 @@ export function decodeChunksViaRuns(chunks: Chunk[], scanner: Partial<CommandSca
       if (e.type === 'command-run') {
         runs++;
         return expander.expand(e);
+      }
+      if (e.type === 'command-batch') {
+        runs++;
+        return expandCommandBatch(e);
       }
       if (e.type === 'rdb-keys') {
         keyBatches++;

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LinkEvent } from '../../src/link/events.js';
+import type { CommandBatchEvent, LinkEvent } from '../../src/link/events.js';
 import { TraceFormatError } from '../../src/trace/errors.js';
 import { TRACE_FORMAT_VERSION, TRACE_MAGIC } from '../../src/trace/format.js';
 import { LinkDecoder } from '../../src/link/link-decoder.js';
@@ -123,6 +123,23 @@ describe('trace files', () => {
 });
 
 describe('hand-written records', () => {
+  it('command-batch records are stored as written: widths of every integer, keep-alive kinds, names of any bytes', () => {
+    const path = join(dir, 'command-batch-stored.rtrace');
+    const writer = new TraceWriter(path, { ...header, record: 'meta' });
+    const count = 40;
+    const batch: CommandBatchEvent = {
+      type: 'command-batch', t: 1_795_000_000_000.25, link: 70_000, pos: 2 ** 40, offset: 2 ** 33 + 5, db: null, tx: true, count,
+      names: ['set', 'x\u00e9\u00ff', 'n'.repeat(40)],
+      kinds: Array.from({ length: count }, (_, i) => (i % 4) - 1),
+      sizes: Array.from({ length: count }, (_, i) => [1, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 + 1][i % 8]!),
+      argcs: Array.from({ length: count }, (_, i) => (i % 4 === 0 ? 0 : [1, 300, 70_000][i % 3]!)),
+    };
+    writer.append(batch);
+    writer.append({ ...batch, db: 3, tx: false, count: 1, names: ['ping'], kinds: [0], sizes: [14], argcs: [1] });
+    writer.close();
+    expect([...openTrace(path).storedRecords()]).toEqual([batch, { ...batch, db: 3, tx: false, count: 1, names: ['ping'], kinds: [0], sizes: [14], argcs: [1] }]);
+  });
+
   it('rdb-key records read back as written, keys binary-safe, nulls kept', () => {
     const path = join(dir, 'rdb-keys.rtrace');
     const writer = new TraceWriter(path, header);
@@ -166,6 +183,31 @@ describe('hand-written records', () => {
     liar.close();
     expect(() => readTraceRecords(lying)).toThrow(TraceFormatError);
     expect(() => readTraceRecords(lying)).toThrow(/byte \d+: command run of link 2 ending at offset 160: its data holds 1 frames, it announces 3: the file is corrupt/);
+  });
+
+  it('command batches (at --record meta) read back as the events of their frames; a batch whose columns disagree is a precise error', () => {
+    const chunks: Chunk[] = [
+      r2m(encodeCommand(['PSYNC', 'a'.repeat(40), '1001'])),
+      m2r(`+CONTINUE ${'a'.repeat(40)}\r\n`),
+      m2r(Buffer.concat([encodeCommand(['SELECT', '1']), encodeCommand(['SET', 'k', Buffer.from([0, 255])]), encodeCommand(['PING']), encodeCommand(['SET', 'big', 'x'.repeat(300)])])),
+      m2r(Buffer.concat([encodeCommand(['MULTI']), encodeCommand(['INCR', 'n']), Buffer.from('\n'), encodeCommand(['EXEC'])])),
+    ];
+    const decoder = new LinkDecoder({ link: 1, args: false, rdb: 'none', recordSecrets: false });
+    const recorded = chunks.flatMap((c) => decoder.feedRuns(c.dir, c.data, 1_700_000_000_000));
+    expect(recorded.filter((e) => e.type === 'command-batch').map((e) => e.type === 'command-batch' && e.count)).toEqual([3, 2]);
+    const path = join(dir, 'batches.rtrace');
+    const writer = new TraceWriter(path, { ...header, record: 'meta' });
+    for (const e of recorded) writer.append(e);
+    writer.close();
+    const expected = decodeChunks(chunks, { args: false, rdb: 'none' }).map((e) => ({ ...e, t: 1_700_000_000_000 }));
+    expect(readTraceRecords(path).records).toEqual(expected);
+
+    const lying = join(dir, 'lying-batch.rtrace');
+    const liar = new TraceWriter(lying, { ...header, record: 'meta' });
+    liar.append({ type: 'command-batch', t: 0, link: 2, pos: 60, offset: 160, db: 0, tx: false, count: 2, names: ['set'], kinds: [0, 0], sizes: [30], argcs: [3, 3] });
+    liar.close();
+    expect(() => readTraceRecords(lying)).toThrow(TraceFormatError);
+    expect(() => readTraceRecords(lying)).toThrow(/byte \d+: command batch of link 2 ending at offset 160: its sizes column does not hold 2 entries: the file is corrupt/);
   });
 
   it('at --record full, command runs refer to the raw record of their chunk instead of copying its bytes', () => {
