@@ -271,6 +271,16 @@ export function encodeRdbKeysRecord(b: RdbKeysEvent, out: Buffer, at: number): n
   return numbersField(out, at, K.lengths, b.lengths);
 }
 
+/** Where a run or batch of stream frames ends (`pos`, `offset`) and the state at its start (`db`, `tx`). */
+function streamPlace(out: Buffer, at: number, r: Pick<CommandRunEvent, 'pos' | 'offset' | 'db' | 'tx'>): number {
+  at = numField(out, at, K.pos, r.pos);
+  at = numField(out, at, K.offset, r.offset);
+  at = numOrNilField(out, at, K.db, r.db);
+  at = put(out, at, K.tx);
+  out[at++] = r.tx ? 0xc3 : 0xc2;
+  return at;
+}
+
 /** Bytes `encodeCommandBatchRecord` may write for this batch, at most. */
 export function commandBatchRecordBound(b: CommandBatchEvent): number {
   let bound = 200 + 23 * b.count;
@@ -280,12 +290,7 @@ export function commandBatchRecordBound(b: CommandBatchEvent): number {
 
 /** A batch of command frames at `--record meta`: one per chunk of the stream. */
 export function encodeCommandBatchRecord(b: CommandBatchEvent, out: Buffer, at: number): number {
-  at = recordHead(out, at, 12, K.commandBatch, b.t, b.link);
-  at = numField(out, at, K.pos, b.pos);
-  at = numField(out, at, K.offset, b.offset);
-  at = numOrNilField(out, at, K.db, b.db);
-  at = put(out, at, K.tx);
-  out[at++] = b.tx ? 0xc3 : 0xc2;
+  at = streamPlace(out, recordHead(out, at, 12, K.commandBatch, b.t, b.link), b);
   at = numField(out, at, K.count, b.count);
   at = stringsField(out, at, K.names, b.names);
   at = numbersField(out, at, K.kinds, b.kinds);
@@ -305,12 +310,7 @@ export function encodeRawRecordHead(r: RawRecord, out: Buffer, at: number): numb
 
 /** A command run's fields but its bytes. */
 function commandRunFields(r: CommandRunEvent | CommandRunByReference, out: Buffer, at: number): number {
-  at = recordHead(out, at, 9, K.commandRun, r.t, r.link);
-  at = numField(out, at, K.pos, r.pos);
-  at = numField(out, at, K.offset, r.offset);
-  at = numOrNilField(out, at, K.db, r.db);
-  at = put(out, at, K.tx);
-  out[at++] = r.tx ? 0xc3 : 0xc2;
+  at = streamPlace(out, recordHead(out, at, 9, K.commandRun, r.t, r.link), r);
   return numField(out, at, K.count, r.count);
 }
 

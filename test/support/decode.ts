@@ -5,6 +5,7 @@ import { LinkDecoder } from '../../src/link/link-decoder.js';
 import { expandRdbKeys } from '../../src/link/rdb-key-batch.js';
 import type { Direction, LinkEvent, RecordedEvent } from '../../src/link/events.js';
 import type { CommandScannerOptions } from '../../src/resp/command-scanner.js';
+import { encodeCommand } from '../../src/resp/encode.js';
 
 export interface Chunk {
   dir: Direction;
@@ -76,4 +77,37 @@ export function r2m(text: string | Buffer): Chunk {
 
 export function m2r(text: string | Buffer): Chunk {
   return { dir: 'm2r', data: Buffer.isBuffer(text) ? text : Buffer.from(text, 'latin1') };
+}
+
+/**
+ * A resumed link whose stream has every kind of frame a command run or batch may hold or must
+ * leave out, for the scanner limits `{ maxArgBytes: 64, maxArgs: 4 }`: SELECT, MULTI and EXEC,
+ * REPLCONF GETACK, a keep-alive newline, `*0`, an inline PING, arguments past both limits, and
+ * names spelled two ways. The PSYNC asks for offset 101.
+ */
+export function linkOfEveryFrameKind(replid: string): Chunk[] {
+  const frames = [
+    encodeCommand(['SELECT', '2']),
+    encodeCommand(['SET', 'a', '1']),
+    Buffer.from('\n'),
+    encodeCommand(['PING']),
+    encodeCommand(['MULTI']),
+    encodeCommand(['SELECT', '5']),
+    encodeCommand(['SET', 'long', 'v'.repeat(200)]),
+    encodeCommand(['INCR', 'c']),
+    encodeCommand(['EXEC']),
+    encodeCommand(['MSET', 'k1', 'v1', 'k2', 'v2', 'k3', 'v3']),
+    encodeCommand(['REPLCONF', 'GETACK', '*']),
+    Buffer.from('*0\r\n'),
+    Buffer.from('ping\r\n'),
+    encodeCommand(['DEL', 'a']),
+    // Frames of the name just passed over that still must not join a run: a cut argument, too many arguments, other bytes.
+    encodeCommand(['SET', 'b', '2']),
+    encodeCommand(['SET', 'long', 'w'.repeat(100)]),
+    encodeCommand(['DEL', 'x']),
+    encodeCommand(['DEL', 'a', 'b', 'c', 'd']),
+    encodeCommand(['del', 'b']),
+    encodeCommand(['set', 'c', '3']),
+  ];
+  return [r2m(encodeCommand(['PSYNC', replid, '101'])), m2r(`+CONTINUE ${replid}\r\n`), m2r(Buffer.concat(frames)), r2m(encodeCommand(['REPLCONF', 'ACK', '100']))];
 }
