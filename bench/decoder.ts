@@ -59,6 +59,7 @@ export function benchDecoder(commands: number, chunkBytes: number, rounds: numbe
   const results: DecoderResult[] = [];
   const variants: [string, DecoderBuild, boolean, boolean, boolean][] = [
     ['decode into events, --record meta (no args)', builds.current, false, false, false],
+    ['decode into events + trace write, --record meta (the tap at meta before command batches)', builds.current, false, true, false],
     ['decode into events, --record commands (args; what a fault acting on the stream needs)', builds.current, true, false, false],
     ['decode into events + trace write, --record commands', builds.current, true, true, false],
     ['decode into command batches, --record meta', builds.current, false, false, true],
