@@ -32,8 +32,8 @@ type Release = (decoder: LinkDecoder, dir: Direction) => boolean;
  * overwritten whenever `release` says the decoder let go of it. Returns the events, and how many
  * times memory was overwritten.
  */
-function decodeInReusedMemory(chunks: Chunk[], rdb: RdbDepth, runs: boolean, release: Release = (d, dir) => d.releaseInput(dir)): { events: unknown[]; overwrites: number } {
-  const decoder = new LinkDecoder({ link: 1, args: true, rdb, recordSecrets: false });
+function decodeInReusedMemory(chunks: Chunk[], rdb: RdbDepth, runs: boolean, release: Release = (d, dir) => d.releaseInput(dir), args = true): { events: unknown[]; overwrites: number } {
+  const decoder = new LinkDecoder({ link: 1, args, rdb, recordSecrets: false });
   const expander = new CommandRunExpander({}, true);
   const held: Record<Direction, Buffer[]> = { m2r: [], r2m: [] };
   const events: unknown[] = [];
@@ -56,8 +56,8 @@ function decodeInReusedMemory(chunks: Chunk[], rdb: RdbDepth, runs: boolean, rel
 }
 
 /** The same, in memory nobody overwrites. */
-function decodeUntouched(chunks: Chunk[], rdb: RdbDepth, runs: boolean): unknown[] {
-  return decodeInReusedMemory(chunks, rdb, runs, () => false).events;
+function decodeUntouched(chunks: Chunk[], rdb: RdbDepth, runs: boolean, args = true): unknown[] {
+  return decodeInReusedMemory(chunks, rdb, runs, () => false, args).events;
 }
 
 function fullSync(rdb: Buffer): Chunk[] {
@@ -87,13 +87,15 @@ const cases: [string, Chunk[]][] = [
 describe('a decoder fed from memory that is reused once it let go of it', () => {
   describe.each(cases)('%s', (_name, chunks) => {
     it.each([
-      ['keys', true],
-      ['keys', false],
-      ['values', false],
-      ['none', true],
-    ] as [RdbDepth, boolean][])('gives the events of untouched memory, --rdb %s, runs %s, for any chunking (property)', (rdb, runs) => {
-      const expected = decodeUntouched(chunks, rdb, runs);
-      const whole = decodeInReusedMemory(chunks, rdb, runs);
+      ['keys', true, true],
+      ['keys', false, true],
+      ['values', false, true],
+      ['none', true, true],
+      // --record meta: command batches, and the frames they leave out with their arguments.
+      ['summary', true, false],
+    ] as [RdbDepth, boolean, boolean][])('gives the events of untouched memory, --rdb %s, runs %s, arguments %s, for any chunking (property)', (rdb, runs, args) => {
+      const expected = decodeUntouched(chunks, rdb, runs, args);
+      const whole = decodeInReusedMemory(chunks, rdb, runs, undefined, args);
       expect(whole.events).toEqual(expected);
       // Only while RDB values are decoded may it refuse, inside a record that spans chunks.
       if (rdb === 'values') expect(whole.overwrites).toBeGreaterThan(0);
@@ -101,7 +103,7 @@ describe('a decoder fed from memory that is reused once it let go of it', () => 
       fc.assert(
         fc.property(fc.array(fc.nat(), { maxLength: 80 }), (cuts) => {
           const split = resplit(chunks, cuts);
-          expect(decodeInReusedMemory(split, rdb, runs).events).toEqual(decodeUntouched(split, rdb, runs));
+          expect(decodeInReusedMemory(split, rdb, runs, undefined, args).events).toEqual(decodeUntouched(split, rdb, runs, args));
         }),
         { numRuns: 10 },
       );
