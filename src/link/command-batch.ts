@@ -25,7 +25,7 @@ export class CommandBatcher {
     b.argcs.push(argc);
   }
 
-  /** The batch of the frames added since the last call, placed in the stream as `endRun` places command runs. */
+  /** The batch of the frames added since the last call: where its last frame ends (`pos`, `offset`), the state at its first (`db`, `tx`). */
   take(t: number, link: number, pos: number, offset: number, db: number | null, tx: boolean): CommandBatchEvent {
     const { names, kinds, sizes, argcs } = this.batch;
     this.batch = { names: [], kinds: [], sizes: [], argcs: [] };

@@ -53,7 +53,10 @@ export class MasterSideDecoder {
   private readonly batcher: CommandBatcher | null;
   /** Chunk index of the stream position 0 (the scanner counts positions from the stream's start). */
   private chunkBase = 0;
-  /** The run or batch being gathered: chunk index of its first byte (a batch's may be before the chunk), its state there, its frames (0: none open). */
+  /**
+   * The run or batch being gathered: chunk index of its first byte (a batch's may lie before the
+   * chunk), where it ends, the state at its start, and its frames (0: none is open).
+   */
   private runFrom = 0;
   private runEnd = 0;
   private runDb: number | null = null;
