@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisServer } from '../src/servers/redis-server.js';
 import { waitFor } from '../src/servers/wait.js';
-import { startRelay, TAP_KINDS, type Relay, type RelayKind } from './relay.js';
+import { inRoundOrder, startRelay, TAP_KINDS, type Relay, type RelayKind } from './relay.js';
 
 export interface FullSyncRun {
   relay: RelayKind;
@@ -22,9 +22,10 @@ export interface FullSyncRun {
 
 /**
  * One full sync of `sizeMiB` of values, `valueBytes` each (rdbcompression off, so the RDB is about
- * that big), per relay kind and round, interleaved so that machine noise hits every kind alike,
- * then a second through the same relay process. Small values make a sync of many keys, where
- * decoding and recording each key costs the most.
+ * that big), per relay kind and round, interleaved in an order that turns round by round
+ * (`inRoundOrder`) so that machine noise hits every kind alike, then a second through the same
+ * relay process. Small values make a sync of many keys, where decoding and recording each key
+ * costs the most.
  */
 export async function benchFullSync(sizeMiB: number, rounds: number, kinds: RelayKind[], valueBytes = 1024): Promise<FullSyncRun[]> {
   const master = await RedisServer.start({
@@ -35,7 +36,7 @@ export async function benchFullSync(sizeMiB: number, rounds: number, kinds: Rela
   try {
     await master.client.call('DEBUG', 'POPULATE', Math.round((sizeMiB * 2 ** 20) / valueBytes), 'bench', valueBytes);
     for (let round = 0; round < rounds; round++) {
-      for (const kind of kinds) {
+      for (const kind of inRoundOrder(kinds, round)) {
         const trace = join(tmpdir(), `repltap-bench-${process.pid}.rtrace`);
         const replicas: RedisServer[] = [];
         const tracing = TAP_KINDS.includes(kind);

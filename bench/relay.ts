@@ -46,6 +46,16 @@ export function relayKinds(options: { rdb: boolean; breakdown: boolean }): Relay
   ];
 }
 
+/**
+ * The relays in the order round `round` runs them: each round starts one further along the list,
+ * so that over as many rounds as there are relays each runs once in every position, and what
+ * running after another relay costs (or saves) is shared out instead of falling on one of them.
+ */
+export function inRoundOrder(kinds: readonly RelayKind[], round: number): RelayKind[] {
+  const from = round % kinds.length;
+  return [...kinds.slice(from), ...kinds.slice(0, from)];
+}
+
 /** What sits between the replica and the master in one run: nothing, socat, a bare Node pipe, or repltap proxy. */
 export interface Relay {
   kind: RelayKind;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { RedisServer } from '../src/servers/redis-server.js';
 import type { RecordLevel } from '../src/link/events.js';
 import { waitFor } from '../src/servers/wait.js';
-import { startRelay, TAP_KINDS, type RelayKind } from './relay.js';
+import { inRoundOrder, startRelay, TAP_KINDS, type RelayKind } from './relay.js';
 
 export interface StreamRun {
   relay: RelayKind;
@@ -42,7 +42,7 @@ async function caughtUp(master: RedisServer, replica: RedisServer): Promise<void
 export async function benchStream(commands: number, rounds: number, kinds: RelayKind[], warmUp = 0, record?: RecordLevel): Promise<StreamRun[]> {
   const runs: StreamRun[] = [];
   for (let round = 0; round < rounds; round++) {
-    for (const kind of kinds) {
+    for (const kind of inRoundOrder(kinds, round)) {
       const master = await RedisServer.start({ name: 'bench-master', config: { 'repl-backlog-size': '256mb' } });
       const replica = await RedisServer.start({ name: 'bench-replica' });
       const trace = join(tmpdir(), `repltap-bench-stream-${process.pid}.rtrace`);
