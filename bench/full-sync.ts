@@ -22,7 +22,7 @@ export interface FullSyncRun {
 
 /**
  * One full sync of `sizeMiB` of values, `valueBytes` each (rdbcompression off, so the RDB is about
- * that big), per relay kind and round, interleaved in an order that turns round by round
+ * that big), per relay kind and round, interleaved in an order shuffled round by round
  * (`inRoundOrder`) so that machine noise hits every kind alike, then a second through the same
  * relay process. Small values make a sync of many keys, where decoding and recording each key
  * costs the most.
