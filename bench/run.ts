@@ -6,6 +6,7 @@
  *                                              with REPLTAP_BENCH_BASELINE, the earlier build's command runs beside this build's)
  *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3 [--value-bytes 1024]
  *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown] [--warm-up 1000000] [--record full]
+ *   ... --relays tap,node-pipe                 live suites: only these relays (and direct and socat)
  *
  * Prints a Markdown report on stdout (progress on stderr) to paste into BENCHMARKS.md.
  */
@@ -36,9 +37,21 @@ const { values } = parseArgs({
     'warm-up': { type: 'string', default: '0' },
     // Stream: the --record level of the repltap relays (their own default when not given).
     record: { type: 'string' },
+    // Live suites: only these relays besides direct and socat, which every ratio refers to.
+    relays: { type: 'string' },
   },
 });
 const suites = new Set(values.suite.split(','));
+
+/** The relays a live suite compares: `relayKinds`, narrowed by `--relays` to those named there, direct and socat. */
+function liveRelays(options: { rdb: boolean; breakdown: boolean }): RelayKind[] {
+  const all = relayKinds(options);
+  if (values.relays === undefined) return all;
+  const named = values.relays.split(',');
+  const unknown = named.filter((k) => !all.some((kind) => kind === k));
+  if (unknown.length > 0) throw new Error(`--relays ${unknown.join(',')}: give some of ${all.join(', ')}`);
+  return all.filter((kind) => kind === 'direct' || kind === 'socat' || named.includes(kind));
+}
 const rounds = Number(values.rounds);
 
 function parseRecordLevel(value: string): RecordLevel {
@@ -82,7 +95,7 @@ if (suites.has('decoder')) {
 if (suites.has('fullsync')) {
   const size = Number(values['size-mib']);
   const valueBytes = Number(values['value-bytes']);
-  const runs: FullSyncRun[] = await benchFullSync(size, rounds, relayKinds({ rdb: true, breakdown: values.breakdown }), valueBytes);
+  const runs: FullSyncRun[] = await benchFullSync(size, rounds, liveRelays({ rdb: true, breakdown: values.breakdown }), valueBytes);
   const direct = by(runs, 'direct', (r) => r.seconds);
   const socatCpu = by(runs, 'socat', (r) => r.relayCpuSeconds);
   const keys = Math.round((size * 2 ** 20) / valueBytes);
@@ -95,7 +108,7 @@ if (suites.has('fullsync')) {
     '| link | wall s | wall / direct | relay CPU s | CPU / socat | 2nd sync: relay CPU s | CPU / socat | relay peak RSS MiB | trace MiB |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
-  for (const kind of relayKinds({ rdb: true, breakdown: values.breakdown })) {
+  for (const kind of liveRelays({ rdb: true, breakdown: values.breakdown })) {
     const wall = by(runs, kind, (r) => r.seconds);
     const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
     const secondCpu = by(runs, kind, (r) => r.secondRelayCpuSeconds);
@@ -113,7 +126,7 @@ if (suites.has('stream')) {
   const commands = Number(values.commands);
   const warmUp = Number(values['warm-up']);
   const record = values.record === undefined ? undefined : parseRecordLevel(values.record);
-  const runs: StreamRun[] = await benchStream(commands, rounds, relayKinds({ rdb: false, breakdown: values.breakdown }), warmUp, record);
+  const runs: StreamRun[] = await benchStream(commands, rounds, liveRelays({ rdb: false, breakdown: values.breakdown }), warmUp, record);
   const what = `${commands} commands${warmUp > 0 ? ` after ${warmUp} unmeasured` : ''}${record ? `, repltap at --record ${record}` : ''}`;
   out.push(
     `### Stream: redis-benchmark -t set -P 32 -c 4 -d 32, ${what}`,
@@ -121,7 +134,7 @@ if (suites.has('stream')) {
     '| link | benchmark s | max lag bytes | drain ms | relay CPU s | relay CPU µs/command | relay peak RSS MiB | trace MiB (whole session) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
-  for (const kind of relayKinds({ rdb: false, breakdown: values.breakdown })) {
+  for (const kind of liveRelays({ rdb: false, breakdown: values.breakdown })) {
     const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
     const trace = runs.find((r) => r.relay === kind)?.traceMiB ?? null;
     out.push(
