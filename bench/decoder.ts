@@ -151,7 +151,7 @@ export function benchRdbPayload(sizeMiB: number, valueBytes: number): RdbPayload
     {
       // What `repltap rdb --summary` does: keys counted straight into the summary, no events.
       const summary = new RdbSummaryBuilder();
-      const decoder = new RdbDecoder({ values: false, verifyChecksum: false, countKeysInto: summary });
+      const decoder = new RdbDecoder({ values: false, verifyChecksum: false, sink: summary });
       const start = process.hrtime.bigint();
       for (const chunk of rdbChunks) decoder.feed(chunk);
       decoder.end();

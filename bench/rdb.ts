@@ -90,7 +90,7 @@ export const IN_PROCESS = 'in process: RdbDecoder counting keys into a summary';
 function countKeysInProcess(path: string, keys: number): number {
   const bytes = readFileSync(path);
   const summary = new RdbSummaryBuilder();
-  const decoder = new RdbDecoder({ values: false, verifyChecksum: false, countKeysInto: summary });
+  const decoder = new RdbDecoder({ values: false, verifyChecksum: false, sink: summary });
   const start = performance.now();
   for (let at = 0; at < bytes.length; at += 65536) decoder.feed(bytes.subarray(at, at + 65536));
   decoder.end();

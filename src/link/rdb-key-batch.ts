@@ -1,4 +1,4 @@
-import type { RdbKey } from '../rdb/events.js';
+import type { RdbValueType } from '../rdb/events.js';
 import type { RdbKeyEvent, RdbKeysEvent, RecordedEvent } from './events.js';
 
 /** An `rdb-keys` batch whose columns do not agree with each other. */
@@ -6,20 +6,19 @@ export class RdbKeysError extends Error {
   override readonly name = 'RdbKeysError';
 }
 
-/** A batch being gathered: its columns as they go into the event, the keys' bytes still apart. */
-type Gathering = Pick<RdbKeysEvent, 'count' | 'dbs' | 'keyLengths' | 'valueTypes' | 'encodings' | 'kinds' | 'expiries' | 'lengths'> & {
-  /** Length the columns were made with (0 when they grow key by key). */
+/** A batch being gathered: its columns as they go into the event, the keys' bytes in `keys[0, keyBytes)`. */
+type Gathering = Pick<RdbKeysEvent, 'count' | 'keys' | 'dbs' | 'keyLengths' | 'valueTypes' | 'encodings' | 'kinds' | 'expiries' | 'lengths'> & {
+  /** Length the columns were made with. */
   capacity: number;
-  keys: Uint8Array[];
   keyBytes: number;
 };
 
-/** An empty batch whose per-key columns are made `capacity` long at once. */
-function gathering(capacity: number): Gathering {
+/** An empty batch whose per-key columns are made `capacity` long at once, with room for `keyBytes` of keys. */
+function gathering(capacity: number, keyBytes: number): Gathering {
   return {
     count: 0,
     capacity,
-    keys: new Array<Uint8Array>(capacity),
+    keys: new Uint8Array(keyBytes),
     keyBytes: 0,
     dbs: new Array<number>(capacity),
     keyLengths: new Array<number>(capacity),
@@ -33,27 +32,32 @@ function gathering(capacity: number): Gathering {
 
 /** Gathers the keys of one chunk into an `rdb-keys` batch, column by column. */
 export class RdbKeyBatcher {
-  private batch = gathering(0);
-
   /**
-   * Up to `n` more keys may come before the next flush: the columns are made that long at once
-   * (a chunk of small keys holds over a thousand, and growing six arrays key by key shows).
+   * Each batch is made as long as the one before (chunks of a payload hold much the same keys: a
+   * chunk of small keys over a thousand, and growing six arrays key by key shows).
    */
-  expect(n: number): void {
-    if (this.batch.count === 0 && n > 0) this.batch = gathering(n);
-  }
+  private batch = gathering(0, 0);
 
-  /** Adds a key; its bytes need only stay unchanged until `flush`. */
-  add(e: RdbKey): void {
+  /** Adds a key, its name at `name[nameAt, nameAt + nameLength)`; the bytes are copied (they are the decoder's input, which moves on). */
+  add(db: number, name: Uint8Array, nameAt: number, nameLength: number, valueType: RdbValueType, encoding: string, expiry: number | null, length: number | null): void {
     const b = this.batch;
     const i = b.count++;
-    b.keys[i] = e.key;
-    b.keyBytes += e.key.length;
-    b.dbs[i] = e.db;
-    b.keyLengths[i] = e.key.length;
-    b.kinds[i] = kindOf(b, e.valueType, e.encoding);
-    b.expiries[i] = e.expiry;
-    b.lengths[i] = e.length;
+    const at = b.keyBytes;
+    const end = at + nameLength;
+    if (end > b.keys.length) {
+      const grown = new Uint8Array(Math.max(end, 2 * b.keys.length, 256));
+      grown.set(b.keys.subarray(0, at));
+      b.keys = grown;
+    }
+    // Most keys are short: a loop beats a call to set() for each.
+    if (nameLength <= 32) for (let j = 0; j < nameLength; j++) b.keys[at + j] = name[nameAt + j]!;
+    else b.keys.set(name.subarray(nameAt, nameAt + nameLength), at);
+    b.keyBytes = end;
+    b.dbs[i] = db;
+    b.keyLengths[i] = nameLength;
+    b.kinds[i] = kindOf(b, valueType, encoding);
+    b.expiries[i] = expiry;
+    b.lengths[i] = length;
   }
 
   /** Pushes the batch of the keys added since the last flush, if any. */
@@ -62,7 +66,6 @@ export class RdbKeyBatcher {
     const count = b.count;
     if (count === 0) return;
     if (count < b.capacity) {
-      b.keys.length = count;
       b.dbs.length = count;
       b.keyLengths.length = count;
       b.kinds.length = count;
@@ -70,25 +73,9 @@ export class RdbKeyBatcher {
       b.lengths.length = count;
     }
     const { dbs, keyLengths, valueTypes, encodings, kinds, expiries, lengths } = b;
-    out.push({ type: 'rdb-keys', t, link, count, dbs, keys: joinedKeys(b), keyLengths, valueTypes, encodings, kinds, expiries, lengths });
-    this.batch = gathering(0);
+    out.push({ type: 'rdb-keys', t, link, count, dbs, keys: b.keys.subarray(0, b.keyBytes), keyLengths, valueTypes, encodings, kinds, expiries, lengths });
+    this.batch = gathering(count, b.keyBytes);
   }
-}
-
-/**
- * The keys' bytes in one copy: they are views of the RDB decoder's input, which moves on. A plain
- * Uint8Array, as the decoder's own keys are.
- */
-function joinedKeys(b: Gathering): Uint8Array {
-  const joined = new Uint8Array(b.keyBytes);
-  let at = 0;
-  for (const key of b.keys) {
-    // Most keys are short: a loop beats a call to set() for each.
-    if (key.length <= 32) for (let i = 0; i < key.length; i++) joined[at + i] = key[i]!;
-    else joined.set(key, at);
-    at += key.length;
-  }
-  return joined;
 }
 
 /** The index of the batch's `valueType`/`encoding` pair, added if new. */

@@ -6,7 +6,7 @@ import type { HashEntry, ModuleValue, Oversized, RdbEvent, RdbKey, RdbValue, Rdb
 import { lzfDecompress } from './lzf.js';
 import { parseRdbMagic, RDB_MAGIC_BYTES } from './magic.js';
 import { moduleName } from './module-id.js';
-import type { RdbSummaryBuilder } from './summary.js';
+import type { RdbSink } from './sink.js';
 
 export interface RdbDecoderOptions {
   /** Materialise values in `key` events (`--json`), or only describe keys (summaries). */
@@ -16,10 +16,10 @@ export interface RdbDecoderOptions {
   /** Compute the CRC-64 and compare it with the trailer (the end event says `unchecked` otherwise). */
   verifyChecksum: boolean;
   /**
-   * Count keys into this summary instead of emitting a `key` event for each: for summaries that
-   * need no key names, it saves two allocations per key.
+   * Hand every event to this sink as it is read, keys through a call each, instead of returning
+   * them from `feed` and `end`. Only without values.
    */
-  countKeysInto?: RdbSummaryBuilder;
+  sink?: RdbSink;
 }
 
 export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024 * 1024;
@@ -36,6 +36,11 @@ const NEED_STRING = Symbol('need');
 const NOT_MEASURED = -3;
 /** The value of a key event when values are not asked for. */
 const NO_VALUE: Uint8Array = new Uint8Array(0);
+
+/** An empty collection (Redis skips such keys on load); strings, modules and streams are never that. */
+function isEmpty(valueType: RdbValueType, length: number | null): boolean {
+  return length === 0 && valueType !== 'string' && valueType !== 'module' && valueType !== 'stream';
+}
 
 /** Per object type: value type, RDB encoding, and what the parser is inside (for truncation messages). */
 const TYPES: Record<number, [RdbValueType, string]> = {
@@ -117,6 +122,7 @@ export class RdbDecoder {
 
   constructor(options: Partial<RdbDecoderOptions> = {}) {
     this.opts = { values: false, maxValueBytes: DEFAULT_MAX_VALUE_BYTES, verifyChecksum: true, ...options };
+    if (this.opts.values && this.opts.sink !== undefined) throw new Error('RdbDecoder: a sink takes keys without values; decode values into events');
     this.parser = this.run();
   }
 
@@ -135,7 +141,11 @@ export class RdbDecoder {
    */
   releaseInput(): boolean {
     if (this.finished || this.failed !== null) return true;
-    if (this.pending.length === 0 && this.fedEnd <= this.recordAt) return true;
+    if (this.pending.length === 0 && this.fedEnd <= this.recordAt) {
+      // The record in progress holds none of the input, but the CRC may not have read all of it yet.
+      this.checksumUpTo(this.base + this.pos);
+      return true;
+    }
     if (this.opts.values) return false;
     this.absorb(true);
     this.fedEnd = this.base;
@@ -207,6 +217,13 @@ export class RdbDecoder {
     const events = this.out;
     this.out = [];
     return events;
+  }
+
+  /** An event other than a key: to the sink, or returned from this call. */
+  private emit(event: RdbEvent): void {
+    const sink = this.opts.sink;
+    if (sink === undefined) this.out.push(event);
+    else sink.event(event);
   }
 
   /**
@@ -502,7 +519,7 @@ export class RdbDecoder {
       throw new RdbFormatError(5, `RDB version ${magic.version} is not supported (this decoder reads 1 to ${MAX_RDB_VERSION})`);
     }
     this.version = magic.version;
-    this.out.push({ type: 'header', format: magic.format, version: magic.version });
+    this.emit({ type: 'header', format: magic.format, version: magic.version });
     let expiry: number | null = null;
     let idle: number | undefined;
     let freq: number | undefined;
@@ -518,14 +535,14 @@ export class RdbDecoder {
           this.checksumUpTo(this.at);
           const fileBytes = this.at;
           if (this.version < 5) {
-            this.out.push({ type: 'end', checksum: 'absent', stored: null, computed: null, bytes: fileBytes });
+            this.emit({ type: 'end', checksum: 'absent', stored: null, computed: null, bytes: fileBytes });
           } else {
             this.context = 'the checksum';
             const stored = yield* this.fixed(8);
             const computed = this.crc.hex();
             const zero = stored.every((b) => b === 0);
             const checksum = zero ? 'disabled' : !this.opts.verifyChecksum ? 'unchecked' : this.crc.matches(stored, 0) ? 'ok' : 'mismatch';
-            this.out.push({ type: 'end', checksum, stored: storedChecksumHex(stored, 0), computed: this.opts.verifyChecksum ? computed : null, bytes: fileBytes + 8 });
+            this.emit({ type: 'end', checksum, stored: storedChecksumHex(stored, 0), computed: this.opts.verifyChecksum ? computed : null, bytes: fileBytes + 8 });
           }
           this.finished = true;
           this.trailing = this.avail;
@@ -535,20 +552,20 @@ export class RdbDecoder {
         case 0xfe:
           this.context = 'SELECTDB';
           this.db = yield* this.length('SELECTDB');
-          this.out.push({ type: 'selectdb', db: this.db });
+          this.emit({ type: 'selectdb', db: this.db });
           break;
         case 0xfb: {
           this.context = 'RESIZEDB';
           const keys = yield* this.length('RESIZEDB');
           const expires = yield* this.length('RESIZEDB');
-          this.out.push({ type: 'resizedb', db: this.db, keys, expires });
+          this.emit({ type: 'resizedb', db: this.db, keys, expires });
           break;
         }
         case 0xfa: {
           this.context = 'an AUX field';
           const key = Buffer.from(yield* this.held('AUX key')).toString('utf8');
           const value = yield* this.held(`AUX ${key}`);
-          this.out.push({ type: 'aux', key, value });
+          this.emit({ type: 'aux', key, value });
           break;
         }
         case 0xfc: {
@@ -579,9 +596,8 @@ export class RdbDecoder {
           throw new RdbFormatError(at, 'pre-release function format (opcode 0xF6, Redis 7.0 RC) is not supported');
         case 0xf5: {
           this.context = 'a function';
-          // Read before touching `this.out`: a yield inside push() would push into the array already returned.
           const code = yield* this.held('function library');
-          this.out.push({ type: 'function', code });
+          this.emit({ type: 'function', code });
           break;
         }
         case 0xf4: {
@@ -589,7 +605,7 @@ export class RdbDecoder {
           const slot = yield* this.length('SLOT_INFO');
           const keys = yield* this.length('SLOT_INFO');
           const expires = yield* this.length('SLOT_INFO');
-          this.out.push({ type: 'slot-info', slot, keys, expires });
+          this.emit({ type: 'slot-info', slot, keys, expires });
           break;
         }
         default: {
@@ -599,9 +615,15 @@ export class RdbDecoder {
           }
           this.context = KEY_CONTEXT[op]!;
           this.recordKey = null;
-          const counter = this.opts.countKeysInto;
+          const sink = this.opts.sink;
+          if (sink !== undefined && this.trySinkKey(sink, op, kind, expiry)) {
+            expiry = null;
+            idle = undefined;
+            freq = undefined;
+            continue;
+          }
           let key: Uint8Array;
-          if (counter !== undefined && this.trySkipString()) {
+          if (sink !== undefined && !sink.namesKeys && this.trySkipString()) {
             key = NO_VALUE; // the name is not needed: only counted
           } else {
             const fastKey = this.tryString();
@@ -616,9 +638,11 @@ export class RdbDecoder {
           const measured = this.opts.values ? NOT_MEASURED : this.tryMeasure(op);
           if (measured !== NOT_MEASURED) length = measured;
           else [value, length] = yield* this.value(op, valueAt);
-          const empty = length === 0 && kind[0] !== 'string' && kind[0] !== 'module' && kind[0] !== 'stream';
-          if (counter !== undefined) {
-            counter.addKey(this.db, kind[0], kind[1], expiry !== null, empty);
+          const empty = isEmpty(kind[0], length);
+          if (sink !== undefined) {
+            // The field, not `key`: releaseInput may have replaced it with a copy.
+            const name = sink.namesKeys ? this.recordKey! : NO_VALUE;
+            sink.key(this.db, name, 0, name.length, kind[0], kind[1], expiry, length, empty);
             expiry = null;
             idle = undefined;
             freq = undefined;
@@ -637,6 +661,33 @@ export class RdbDecoder {
         }
       }
     }
+  }
+
+  /**
+   * A key record wholly buffered, handed to the sink with its name as a span of the input: no view,
+   * no generator. False (nothing consumed) otherwise, for the general path.
+   */
+  private trySinkKey(sink: RdbSink, op: number, kind: [RdbValueType, string], expiry: number | null): boolean {
+    const start = this.pos;
+    let nameAt = 0;
+    let nameLength = 0;
+    if (sink.namesKeys) {
+      const n = this.tryLength();
+      if (n < 0 || n > this.opts.maxValueBytes || this.pos + n > this.buf.length) {
+        this.pos = start;
+        return false;
+      }
+      nameAt = this.pos;
+      nameLength = n;
+      this.pos += n;
+    } else if (!this.trySkipString()) return false;
+    const length = this.tryMeasure(op);
+    if (length === NOT_MEASURED) {
+      this.pos = start;
+      return false;
+    }
+    sink.key(this.db, sink.namesKeys ? this.buf : NO_VALUE, nameAt, nameLength, kind[0], kind[1], expiry, length, isEmpty(kind[0], length));
+    return true;
   }
 
   // ---- values (§7.8) --------------------------------------------------------------------
@@ -1138,7 +1189,7 @@ export class RdbDecoder {
     const when = yield* this.length('module aux when');
     const start = this.at;
     yield* this.moduleBody();
-    this.out.push({ type: 'module-aux', module: name, version, when, bytes: this.at - start });
+    this.emit({ type: 'module-aux', module: name, version, when, bytes: this.at - start });
   }
 }
 

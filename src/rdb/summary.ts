@@ -1,4 +1,5 @@
-import type { RdbChecksum, RdbEvent } from './events.js';
+import type { RdbChecksum, RdbEvent, RdbValueType } from './events.js';
+import type { RdbSink } from './sink.js';
 
 export interface RdbDbSummary {
   keys: number;
@@ -38,7 +39,10 @@ interface KeyCount {
   empty: number;
 }
 
-export class RdbSummaryBuilder {
+/** Builds the summary from the decoder's events, or as its sink (keys counted without their names). */
+export class RdbSummaryBuilder implements RdbSink {
+  readonly namesKeys = false;
+
   /**
    * Key counts, one per database, type and encoding, in the order first seen; the summary's totals
    * are made from them when read. A key costs a few comparisons with the last count used, where
@@ -91,7 +95,15 @@ export class RdbSummaryBuilder {
     bytes: null,
   };
 
-  /** Counts one key (also called by the decoder directly when it emits no key events). */
+  key(db: number, _name: Uint8Array, _nameAt: number, _nameLength: number, valueType: RdbValueType, encoding: string, expiry: number | null, _length: number | null, empty: boolean): void {
+    this.addKey(db, valueType, encoding, expiry !== null, empty);
+  }
+
+  event(event: RdbEvent): void {
+    this.add(event);
+  }
+
+  /** Counts one key. */
   addKey(db: number, valueType: string, encoding: string, hasExpiry: boolean, empty: boolean): void {
     let count = this.last;
     if (count === null || count.db !== db || count.valueType !== valueType || count.encoding !== encoding) count = this.last = this.countOf(db, valueType, encoding);

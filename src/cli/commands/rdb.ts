@@ -89,7 +89,7 @@ async function rdb(file: string, options: RdbOptions): Promise<void> {
     verifyChecksum: parallel === null,
     values: !summaryOnly,
     maxValueBytes: options.maxValueBytes,
-    ...(summaryOnly && !filtered ? { countKeysInto: builder } : {}),
+    ...(summaryOnly && !filtered ? { sink: builder } : {}),
   });
   let out = '';
   const take = async (events: RdbEvent[]): Promise<void> => {
