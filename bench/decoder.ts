@@ -131,23 +131,30 @@ function fullSyncPayload(keys: number, valueBytes: number): Buffer {
   return Buffer.concat([Buffer.from(`+FULLRESYNC ${'a'.repeat(40)} 0\r\n$${rdb.length}\r\n`), rdb]);
 }
 
-/** In-process cost of decoding (and recording) a full sync's RDB payload read in 64 KiB chunks, as from loopback. */
-export function benchRdbPayload(sizeMiB: number, valueBytes: number): RdbPayloadResult[] {
+/**
+ * In-process cost of decoding (and recording) a full sync's RDB payload read in 64 KiB chunks, as
+ * from loopback: `rounds` measured rounds after one unmeasured. With a baseline build, its tap path
+ * (keys decoded, trace written) runs beside this build's, in the same process and rounds.
+ */
+export function benchRdbPayload(sizeMiB: number, valueBytes: number, rounds: number, builds: { current: DecoderBuild; baseline: DecoderBuild | null }): RdbPayloadResult[] {
   const keys = Math.round((sizeMiB * 2 ** 20) / valueBytes);
   const payload = fullSyncPayload(keys, valueBytes);
   const chunks: Buffer[] = [];
   for (let at = 0; at < payload.length; at += 65536) chunks.push(payload.subarray(at, at + 65536));
   const dir = mkdtempSync(join(tmpdir(), 'repltap-bench-'));
   const results: RdbPayloadResult[] = [];
-  const variants: [string, 'none' | 'keys', boolean][] = [
-    ['--rdb none (framed and measured)', 'none', false],
-    ['--rdb keys', 'keys', false],
-    ['--rdb keys + trace write (the tap)', 'keys', true],
+  const variants: [string, DecoderBuild, 'none' | 'keys', boolean][] = [
+    ['--rdb none (framed and measured)', builds.current, 'none', false],
+    ['--rdb keys', builds.current, 'keys', false],
+    ['--rdb keys + trace write (the tap)', builds.current, 'keys', true],
   ];
+  if (builds.baseline !== null) {
+    variants.push(['baseline build: --rdb keys', builds.baseline, 'keys', false], ['baseline build: --rdb keys + trace write', builds.baseline, 'keys', true]);
+  }
   const rdbStart = payload.indexOf('REDIS');
   const rdbChunks: Buffer[] = [];
   for (let at = rdbStart; at < payload.length; at += 65536) rdbChunks.push(payload.subarray(at, at + 65536));
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round <= rounds; round++) {
     {
       // What `repltap rdb --summary` does: keys counted straight into the summary, no events.
       const summary = new RdbSummaryBuilder();
@@ -159,10 +166,10 @@ export function benchRdbPayload(sizeMiB: number, valueBytes: number): RdbPayload
       if (summary.summary.keys !== keys) throw new Error(`summary: counted ${summary.summary.keys} keys, expected ${keys}`);
       if (round > 0) results.push({ variant: 'RDB alone, keys counted into a summary (repltap rdb --summary)', keys, msPerPayload: ns / 1e6, nsPerKey: ns / keys });
     }
-    for (const [variant, rdb, trace] of variants) {
-      const decoder = new LinkDecoder({ link: 1, args: true, recordSecrets: false, rdb });
+    for (const [variant, build, rdb, trace] of variants) {
+      const decoder = new build.LinkDecoder({ link: 1, args: true, recordSecrets: false, rdb });
       decoder.feed('r2m', encodeCommand(['PSYNC', '?', '-1']), 0);
-      const writer = trace ? new TraceWriter(join(dir, 'bench.rtrace'), header) : null;
+      const writer = trace ? new build.TraceWriter(join(dir, 'bench.rtrace'), header) : null;
       let decoded = 0;
       let ended = false;
       const start = process.hrtime.bigint();

@@ -3,7 +3,7 @@
  *
  *   npm run bench                              all suites with the default sizes
  *   npm run bench -- --suite decoder           in-process decoder and trace encoding cost (--chunk-bytes N; the RDB: --size-mib, --value-bytes;
- *                                              with REPLTAP_BENCH_BASELINE, the earlier build's command runs beside this build's)
+ *                                              with REPLTAP_BENCH_BASELINE, the earlier build's command runs and RDB keys beside this build's)
  *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3 [--value-bytes 1024]
  *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown] [--warm-up 1000000] [--record full]
  *   ... --relays tap,node-pipe                 live suites: only these relays (and direct and socat)
@@ -74,7 +74,8 @@ out.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${proces
 
 if (suites.has('decoder')) {
   const chunkBytes = Number(values['chunk-bytes']);
-  const results = benchDecoder(Number(values.commands), chunkBytes, rounds, await decoderBuilds());
+  const builds = await decoderBuilds();
+  const results = benchDecoder(Number(values.commands), chunkBytes, rounds, builds);
   out.push(`### Decoder (in-process, redis-benchmark-like SET stream in chunks of ${chunkBytes} bytes)`, '', '| variant | ns/command | MB/s | rounds, ns/command |', '| --- | ---: | ---: | --- |');
   for (const variant of [...new Set(results.map((r) => r.variant))]) {
     const rs = results.filter((r) => r.variant === variant);
@@ -83,11 +84,11 @@ if (suites.has('decoder')) {
   out.push('');
   const size = Number(values['size-mib']);
   const valueBytes = Number(values['value-bytes']);
-  const payload = benchRdbPayload(size, valueBytes);
-  out.push(`### Decoder (in-process, the full-sync suite's RDB: ${payload[0]!.keys} keys of ${valueBytes} bytes, in chunks of 64 KiB)`, '', '| variant | ms per payload | ns/key |', '| --- | ---: | ---: |');
+  const payload = benchRdbPayload(size, valueBytes, rounds, builds);
+  out.push(`### Decoder (in-process, the full-sync suite's RDB: ${payload[0]!.keys} keys of ${valueBytes} bytes, in chunks of 64 KiB)`, '', '| variant | ms per payload | ns/key | rounds, ns/key |', '| --- | ---: | ---: | --- |');
   for (const variant of [...new Set(payload.map((r) => r.variant))]) {
     const rs = payload.filter((r) => r.variant === variant);
-    out.push(`| ${variant} | ${median(rs.map((r) => r.msPerPayload)).toFixed(0)} | ${median(rs.map((r) => r.nsPerKey)).toFixed(0)} |`);
+    out.push(`| ${variant} | ${median(rs.map((r) => r.msPerPayload)).toFixed(0)} | ${median(rs.map((r) => r.nsPerKey)).toFixed(0)} | ${rs.map((r) => r.nsPerKey.toFixed(0)).join(', ')} |`);
   }
   out.push('');
 }
