@@ -7,27 +7,25 @@ import { inRoundOrder, startRelay, TAP_KINDS, type Relay, type RelayKind } from 
 
 export interface FullSyncRun {
   relay: RelayKind;
-  seconds: number;
-  relayCpuSeconds: number;
   /**
-   * The same relay process serving the full sync of a second, empty replica right after: the cost
-   * of a relay that has run a while (for Node, code already optimised by the JIT), not of one just started.
+   * The full syncs one relay process served, of empty replicas one after the other: the first is
+   * the cost of a relay just started, the later ones of a relay that has run a while (for Node, code
+   * the JIT has optimised by then).
    */
-  secondSeconds: number;
-  secondRelayCpuSeconds: number;
+  syncs: { seconds: number; relayCpuSeconds: number }[];
   relayPeakRssMiB: number;
   /** Size of the trace the relay wrote, once it stopped (null for relays that write none). */
   traceMiB: number | null;
 }
 
 /**
- * One full sync of `sizeMiB` of values, `valueBytes` each (rdbcompression off, so the RDB is about
- * that big), per relay kind and round, interleaved in an order shuffled round by round
- * (`inRoundOrder`) so that machine noise hits every kind alike, then a second through the same
- * relay process. Small values make a sync of many keys, where decoding and recording each key
+ * Full syncs of `sizeMiB` of values, `valueBytes` each (rdbcompression off, so the RDB is about
+ * that big): `syncs` in a row through one relay process, per relay kind and round, the kinds
+ * interleaved in an order shuffled round by round (`inRoundOrder`) so that machine noise hits
+ * every kind alike. Small values make a sync of many keys, where decoding and recording each key
  * costs the most.
  */
-export async function benchFullSync(sizeMiB: number, rounds: number, kinds: RelayKind[], valueBytes = 1024): Promise<FullSyncRun[]> {
+export async function benchFullSync(sizeMiB: number, rounds: number, kinds: RelayKind[], valueBytes = 1024, syncs = 2): Promise<FullSyncRun[]> {
   const master = await RedisServer.start({
     name: 'bench-master',
     config: { 'repl-diskless-sync': 'yes', 'repl-diskless-sync-delay': 0, rdbcompression: 'no', 'repl-timeout': 300 },
@@ -38,24 +36,21 @@ export async function benchFullSync(sizeMiB: number, rounds: number, kinds: Rela
     for (let round = 0; round < rounds; round++) {
       for (const kind of inRoundOrder(kinds, round)) {
         const trace = join(tmpdir(), `repltap-bench-${process.pid}.rtrace`);
-        const replicas: RedisServer[] = [];
         const tracing = TAP_KINDS.includes(kind);
         const relay = await startRelay(kind, master.port, tracing ? trace : null);
         let run: FullSyncRun | null = null;
         try {
-          const first = await fullSyncThrough(relay, replicas);
-          const second = await fullSyncThrough(relay, replicas);
-          run = { relay: kind, seconds: first.seconds, relayCpuSeconds: first.cpu, secondSeconds: second.seconds, secondRelayCpuSeconds: second.cpu, relayPeakRssMiB: relay.peakRss(), traceMiB: null };
+          const done: FullSyncRun['syncs'] = [];
+          for (let n = 0; n < syncs; n++) done.push(await fullSyncThrough(relay));
+          run = { relay: kind, syncs: done, relayPeakRssMiB: relay.peakRss(), traceMiB: null };
         } finally {
           await relay.stop();
           if (run !== null) {
             if (tracing) run.traceMiB = statSync(trace).size / 2 ** 20;
             runs.push(run);
-            process.stderr.write(
-              `full sync ${sizeMiB} MiB via ${kind}: ${run.seconds.toFixed(2)} s, relay CPU ${run.relayCpuSeconds.toFixed(2)} s; second sync ${run.secondSeconds.toFixed(2)} s, relay CPU ${run.secondRelayCpuSeconds.toFixed(2)} s; peak RSS ${run.relayPeakRssMiB.toFixed(0)} MiB${run.traceMiB === null ? '' : `, trace ${run.traceMiB.toFixed(1)} MiB`}\n`,
-            );
+            const each = run.syncs.map((s, n) => `sync ${n + 1} ${s.seconds.toFixed(2)} s, relay CPU ${s.relayCpuSeconds.toFixed(2)} s`).join('; ');
+            process.stderr.write(`full sync ${sizeMiB} MiB via ${kind}: ${each}; peak RSS ${run.relayPeakRssMiB.toFixed(0)} MiB${run.traceMiB === null ? '' : `, trace ${run.traceMiB.toFixed(1)} MiB`}\n`);
           }
-          for (const replica of replicas) await replica.stop();
           rmSync(trace, { force: true });
         }
       }
@@ -66,16 +61,23 @@ export async function benchFullSync(sizeMiB: number, rounds: number, kinds: Rela
   return runs;
 }
 
-/** Starts an empty replica (added to `replicas`, for the caller to stop), and times its full sync through `relay`. */
-async function fullSyncThrough(relay: Relay, replicas: RedisServer[]): Promise<{ seconds: number; cpu: number }> {
+/**
+ * Starts an empty replica, times its full sync through `relay`, and stops it: every sync of a relay
+ * runs beside the same servers (with the earlier replicas kept, the later syncs ran up to twice as
+ * long, socat's included).
+ */
+async function fullSyncThrough(relay: Relay): Promise<{ seconds: number; relayCpuSeconds: number }> {
   const replica = await RedisServer.start({ name: 'bench-replica', config: { 'repl-timeout': 300 } });
-  replicas.push(replica);
-  const cpuBefore = relay.cpu();
-  const start = performance.now();
-  await replica.client.call('REPLICAOF', '127.0.0.1', relay.port);
-  await waitFor('the full sync', 600_000, async () => {
-    const info = await replica.info();
-    return info.master_link_status === 'up' && info.master_sync_in_progress === '0';
-  }, 20);
-  return { seconds: (performance.now() - start) / 1000, cpu: relay.cpu() - cpuBefore };
+  try {
+    const cpuBefore = relay.cpu();
+    const start = performance.now();
+    await replica.client.call('REPLICAOF', '127.0.0.1', relay.port);
+    await waitFor('the full sync', 600_000, async () => {
+      const info = await replica.info();
+      return info.master_link_status === 'up' && info.master_sync_in_progress === '0';
+    }, 20);
+    return { seconds: (performance.now() - start) / 1000, relayCpuSeconds: relay.cpu() - cpuBefore };
+  } finally {
+    await replica.stop();
+  }
 }

@@ -102,7 +102,7 @@ export async function startRelay(kind: RelayKind, masterPort: number, tracePath:
     }),
   );
   const pid = child.pid!;
-  // socat forks one child per connection: count the whole process tree.
+  // socat forks one child per connection: count the whole process tree, children gone included.
   const tree = (): number[] => [pid, ...childrenOf(pid)];
   let lastCpu = 0;
   let lastRss = 0;
@@ -110,7 +110,7 @@ export async function startRelay(kind: RelayKind, masterPort: number, tracePath:
     kind,
     port,
     pid,
-    cpu: () => (lastCpu = Math.max(lastCpu, tree().reduce((sum, p) => sum + safe(() => cpuSeconds(p)), 0))),
+    cpu: () => (lastCpu = Math.max(lastCpu, safe(() => cpuSeconds(pid, true)) + childrenOf(pid).reduce((sum, p) => sum + safe(() => cpuSeconds(p)), 0))),
     peakRss: () => (lastRss = Math.max(lastRss, ...tree().map((p) => safe(() => peakRssMiB(p))))),
     stop: async () => {
       child.kill('SIGTERM');

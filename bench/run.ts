@@ -4,7 +4,7 @@
  *   npm run bench                              all suites with the default sizes
  *   npm run bench -- --suite decoder           in-process decoder and trace encoding cost (--chunk-bytes N; the RDB: --size-mib, --value-bytes;
  *                                              with REPLTAP_BENCH_BASELINE, the earlier build's command runs and RDB keys beside this build's)
- *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3 [--value-bytes 1024]
+ *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3 [--value-bytes 1024] [--syncs 2]
  *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown] [--warm-up 1000000] [--record full]
  *   ... --relays tap,node-pipe                 live suites: only these relays (and direct and socat)
  *
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     'size-mib': { type: 'string', default: '300' },
     // Full sync: the size of each value (DEBUG POPULATE); small values make many keys.
     'value-bytes': { type: 'string', default: '1024' },
+    // Full sync: how many syncs each relay process serves in a row (the later ones: a relay that has run a while).
+    syncs: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
     commands: { type: 'string', default: '1000000' },
     // The stream suite's master sends about 8.6 KB per write, which is what the tap reads at a time.
@@ -96,28 +98,34 @@ if (suites.has('decoder')) {
 if (suites.has('fullsync')) {
   const size = Number(values['size-mib']);
   const valueBytes = Number(values['value-bytes']);
-  const runs: FullSyncRun[] = await benchFullSync(size, rounds, liveRelays({ rdb: true, breakdown: values.breakdown }), valueBytes);
-  const direct = by(runs, 'direct', (r) => r.seconds);
-  const socatCpu = by(runs, 'socat', (r) => r.relayCpuSeconds);
+  const syncs = Number(values.syncs);
+  if (!Number.isInteger(syncs) || syncs < 1) throw new Error(`--syncs ${values.syncs}: give a whole number of 1 or more`);
+  const kinds = liveRelays({ rdb: true, breakdown: values.breakdown });
+  const runs: FullSyncRun[] = await benchFullSync(size, rounds, kinds, valueBytes, syncs);
+  const first = (r: FullSyncRun): FullSyncRun['syncs'][number] => r.syncs[0]!;
+  const last = (r: FullSyncRun): FullSyncRun['syncs'][number] => r.syncs[syncs - 1]!;
+  const direct = by(runs, 'direct', (r) => first(r).seconds);
+  const socatCpu = by(runs, 'socat', (r) => first(r).relayCpuSeconds);
+  const socatLastCpu = by(runs, 'socat', (r) => last(r).relayCpuSeconds);
   const keys = Math.round((size * 2 ** 20) / valueBytes);
-  const socatSecondCpu = by(runs, 'socat', (r) => r.secondRelayCpuSeconds);
   out.push(
     `### Full sync of ${size} MiB of values: ${keys} keys of ${valueBytes} bytes (diskless, rdbcompression no)`,
     '',
-    'Each relay process serves two full syncs, of two empty replicas one after the other; the second shows a relay that has run a while (for Node, code the JIT has optimised).',
+    `Each relay process serves ${syncs} full sync${syncs > 1 ? 's' : ''}, of empty replicas one after the other (each stopped once synced); the first is a relay just started${syncs > 1 ? `, sync ${syncs} one that has run a while (for Node, code the JIT has optimised)` : ''}. Wall time is the first sync's.`,
     '',
-    '| link | wall s | wall / direct | relay CPU s | CPU / socat | 2nd sync: relay CPU s | CPU / socat | relay peak RSS MiB | trace MiB |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| link | wall s | wall / direct | relay CPU s | CPU / socat |${syncs > 1 ? ` sync ${syncs}: relay CPU s | CPU / socat |` : ''} relay peak RSS MiB | trace MiB |`,
+    `| --- | ---: | ---: | ---: | ---: |${syncs > 1 ? ' ---: | ---: |' : ''} ---: | ---: |`,
   );
-  for (const kind of liveRelays({ rdb: true, breakdown: values.breakdown })) {
-    const wall = by(runs, kind, (r) => r.seconds);
-    const cpu = by(runs, kind, (r) => r.relayCpuSeconds);
-    const secondCpu = by(runs, kind, (r) => r.secondRelayCpuSeconds);
+  for (const kind of kinds) {
+    const wall = by(runs, kind, (r) => first(r).seconds);
+    const cpu = by(runs, kind, (r) => first(r).relayCpuSeconds);
+    const lastCpu = by(runs, kind, (r) => last(r).relayCpuSeconds);
     const rss = by(runs, kind, (r) => r.relayPeakRssMiB);
     const trace = runs.find((r) => r.relay === kind)?.traceMiB ?? null;
     const relayed = (text: string): string => (kind === 'direct' ? '-' : text);
+    const later = syncs > 1 ? ` ${relayed(lastCpu.toFixed(2))} | ${relayed((lastCpu / socatLastCpu).toFixed(2))} |` : '';
     out.push(
-      `| ${kind} | ${wall.toFixed(2)} | ${(wall / direct).toFixed(3)} | ${relayed(cpu.toFixed(2))} | ${relayed((cpu / socatCpu).toFixed(2))} | ${relayed(secondCpu.toFixed(2))} | ${relayed((secondCpu / socatSecondCpu).toFixed(2))} | ${relayed(rss.toFixed(0))} | ${trace === null ? '-' : trace.toFixed(1)} |`,
+      `| ${kind} | ${wall.toFixed(2)} | ${(wall / direct).toFixed(3)} | ${relayed(cpu.toFixed(2))} | ${relayed((cpu / socatCpu).toFixed(2))} |${later} ${relayed(rss.toFixed(0))} | ${trace === null ? '-' : trace.toFixed(1)} |`,
     );
   }
   out.push('');
