@@ -36,8 +36,10 @@ describe('repltap proxy as a process', () => {
     child.kill('SIGTERM');
     const { code, stderr } = await done;
     expect(code).toBe(0);
-    const logs = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string });
+    const logs = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; level: number });
     expect(logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['tap listening', 'stopping', 'tap stopped']));
+    // The master was reachable: no warning about it.
+    expect(logs.filter((l) => l.level >= 40)).toEqual([]);
     const { records } = readTraceRecords(trace);
     const close = records.find((r) => r.type === 'link-close');
     expect(close).toMatchObject({ reason: 'tap shut down', phase: 'stream' });
@@ -56,6 +58,27 @@ describe('repltap proxy as a process', () => {
     const inspected = await runCli(['inspect', trace]);
     expect(inspected.code).toBe(0);
     expect(inspected.stdout).toContain('still open when the trace ended');
+  });
+
+  it('warns at start when the master is not reachable, keeps listening, and cuts a replica with the reason', async () => {
+    const nothing = await freePort();
+    const port = await freePort();
+    const trace = join(dir, 'unreachable.rtrace');
+    const child = spawnCli(['proxy', '--master', `127.0.0.1:${nothing}`, '--listen', `127.0.0.1:${port}`, '--trace', trace]);
+    const done = collect(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    await waitFor('the warning', 15_000, async () => stderr.includes('is not reachable'));
+    const warning = stderr.split('\n').filter((l) => l.includes('is not reachable')).map((l) => JSON.parse(l) as { level: number; problem: string; msg: string });
+    expect(warning).toEqual([expect.objectContaining({ level: 40, problem: 'ECONNREFUSED' })]);
+    expect(warning[0]!.msg).toContain(`master 127.0.0.1:${nothing} is not reachable (ECONNREFUSED)`);
+    const replica = await startServer({ name: 'unreachable-replica' });
+    await replica.client.call('REPLICAOF', '127.0.0.1', port);
+    await waitFor('a link to be cut', 15_000, async () => readTraceRecords(trace).records.some((r) => r.type === 'link-close'));
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(0);
+    const close = readTraceRecords(trace).records.find((r) => r.type === 'link-close');
+    expect(close).toMatchObject({ reason: `cannot connect to the master 127.0.0.1:${nothing}: ECONNREFUSED` });
   });
 
   it('refuses a listen address in use (exit 2)', async () => {

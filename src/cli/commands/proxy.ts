@@ -4,6 +4,7 @@ import { startControl } from '../../control/server.js';
 import { RDB_DEPTHS, type RdbDepth } from '../../link/decoder-options.js';
 import type { RecordLevel } from '../../link/events.js';
 import { formatHostPort } from '../../tap/address.js';
+import { probeMaster } from '../../tap/master-probe.js';
 import { startTap } from '../../tap/tap.js';
 import { UsageError } from '../../errors.js';
 import { createLogger, LOG_LEVELS } from '../logger.js';
@@ -69,10 +70,17 @@ async function proxy(options: ProxyOptions): Promise<void> {
   }) : null;
   if (control) logger.info({ control: formatHostPort(control.address), token: options.controlToken !== undefined }, 'control API listening');
   process.stderr.write(`repltap: point replicas at ${formatHostPort(tap.address)} (REPLICAOF ${tap.address.host} ${tap.address.port}); Ctrl-C to stop\n`);
+  // A mistyped --master would otherwise show only when a replica connects and its link is cut.
+  void probeMaster(tap.master, MASTER_PROBE_MS).then((problem) => {
+    if (problem !== null) logger.warn({ master: formatHostPort(tap.master), problem }, `master ${formatHostPort(tap.master)} is not reachable (${problem}): replicas that connect now are cut until it is; check --master`);
+  });
   const signal = await untilSignal();
   logger.info({ signal }, 'stopping');
   await Promise.all([tap.close(), control?.close()]);
 }
+
+/** How long the start-up check of --master waits for the connection to open. */
+const MASTER_PROBE_MS = 3000;
 
 /** Every fault given with --fault and --faults, parsed as JSON (the tap checks each one's fields). */
 function faultSpecs(options: ProxyOptions): unknown[] {
