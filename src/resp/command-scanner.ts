@@ -358,7 +358,7 @@ export class CommandScanner {
         if (mode.follow.has(name.lower)) break;
         this.plainName = name;
       }
-      mode.each?.(name, end - i, countAt(chunk, i + 1));
+      mode.each?.(name, end - i, numberLine(chunk, i + 1, end));
       i = end;
       count++;
     }
@@ -372,17 +372,9 @@ export class CommandScanner {
    * machine take the frame (split across chunks, or malformed: it reports the precise error).
    */
   private wholeFrame(chunk: Uint8Array, at: number, to: number, views: boolean): number {
-    let p = at + 1;
-    let count = 0;
-    let digits = 0;
-    let b = 0;
-    while (p < to && (b = chunk[p]!) >= ZERO && b <= NINE && digits < MAX_DIGITS) {
-      count = count * 10 + (b - ZERO);
-      digits++;
-      p++;
-    }
-    if (digits === 0 || count === 0 || count > MAX_MULTIBULK_COUNT || p + 1 >= to || b !== CR || chunk[p + 1] !== LF) return -1;
-    p += 2;
+    const count = numberLine(chunk, at + 1, to);
+    if (count <= 0 || count > MAX_MULTIBULK_COUNT) return -1;
+    let p = numberLineEnd;
     const maxArgs = this.opts.maxArgs;
     const cap = this.opts.maxArgBytes;
     const maxBulk = this.opts.maxBulkLength;
@@ -394,16 +386,9 @@ export class CommandScanner {
     let arg1Length = 0;
     for (let k = 0; k < count; k++) {
       if (p >= to || chunk[p] !== DOLLAR) return -1;
-      p++;
-      let length = 0;
-      digits = 0;
-      while (p < to && (b = chunk[p]!) >= ZERO && b <= NINE && digits < MAX_DIGITS) {
-        length = length * 10 + (b - ZERO);
-        digits++;
-        p++;
-      }
-      if (digits === 0 || length > maxBulk || p + 1 >= to || b !== CR || chunk[p + 1] !== LF) return -1;
-      p += 2;
+      const length = numberLine(chunk, p + 1, to);
+      if (length < 0 || length > maxBulk) return -1;
+      p = numberLineEnd;
       const end = p + length;
       if (end + 1 >= to || chunk[end] !== CR || chunk[end + 1] !== LF) return -1;
       if (k < maxArgs) {
@@ -540,35 +525,21 @@ export class CommandScanner {
  * The end of a frame at `chunk[at, to)` that is whole (see `CommandFrame.whole`) and named `name`
  * byte for byte, else -1. Locals only and no name lookup: the run mode's loop over a stream of one
  * command. Anything else (another name, a cut argument, a frame split or malformed) is -1, and
- * `wholeFrame` or the state machine take it. It parses headers as `wholeFrame` does, apart from it
- * because folded into `wholeFrame` behind a parameter the same check measured slower.
+ * `wholeFrame` or the state machine take it. Headers are read with `numberLine`, as in `wholeFrame`;
+ * the rest stays apart from it because folded into `wholeFrame` behind a parameter the same check
+ * measured slower.
  */
 function sameNameFrameEnd(chunk: Uint8Array, at: number, to: number, name: Uint8Array, opts: CommandScannerOptions): number {
-  let p = at + 1;
-  let count = 0;
-  let digits = 0;
-  let b = 0;
-  while (p < to && (b = chunk[p]!) >= ZERO && b <= NINE && digits < MAX_DIGITS) {
-    count = count * 10 + (b - ZERO);
-    digits++;
-    p++;
-  }
-  if (digits === 0 || count === 0 || count > opts.maxArgs || p + 1 >= to || b !== CR || chunk[p + 1] !== LF) return -1;
-  p += 2;
+  const count = numberLine(chunk, at + 1, to);
+  if (count <= 0 || count > opts.maxArgs) return -1;
+  let p = numberLineEnd;
   // An argument longer than this is cut, or refused; a name that matched is within both already.
   const longest = Math.min(opts.maxArgBytes, opts.maxBulkLength);
   for (let k = 0; k < count; k++) {
     if (p >= to || chunk[p] !== DOLLAR) return -1;
-    p++;
-    let length = 0;
-    digits = 0;
-    while (p < to && (b = chunk[p]!) >= ZERO && b <= NINE && digits < MAX_DIGITS) {
-      length = length * 10 + (b - ZERO);
-      digits++;
-      p++;
-    }
-    if (digits === 0 || p + 1 >= to || b !== CR || chunk[p + 1] !== LF) return -1;
-    p += 2;
+    const length = numberLine(chunk, p + 1, to);
+    if (length < 0) return -1;
+    p = numberLineEnd;
     const end = p + length;
     if (end + 1 >= to || chunk[end] !== CR || chunk[end + 1] !== LF) return -1;
     if (k === 0) {
@@ -580,11 +551,25 @@ function sameNameFrameEnd(chunk: Uint8Array, at: number, to: number, name: Uint8
   return p;
 }
 
-/** The multibulk count whose digits start at `chunk[at]`, in a frame already checked whole. */
-function countAt(chunk: Uint8Array, at: number): number {
-  let count = 0;
-  for (let p = at, b = chunk[p]!; b >= ZERO && b <= NINE; b = chunk[++p]!) count = count * 10 + (b - ZERO);
-  return count;
+/** Where the last `numberLine` that found one ended: past its CRLF. */
+let numberLineEnd = 0;
+
+/**
+ * The decimal number at `chunk[at, to)` ended by CRLF (a multibulk count or a bulk length, after
+ * its `*` or `$`), setting `numberLineEnd`; -1 when there are no digits, more than MAX_DIGITS, or
+ * no CRLF after them within `to`.
+ */
+function numberLine(chunk: Uint8Array, at: number, to: number): number {
+  let p = at;
+  let n = 0;
+  let b = 0;
+  while (p < to && (b = chunk[p]!) >= ZERO && b <= NINE && p - at < MAX_DIGITS) {
+    n = n * 10 + (b - ZERO);
+    p++;
+  }
+  if (p === at || p + 1 >= to || b !== CR || chunk[p + 1] !== LF) return -1;
+  numberLineEnd = p + 2;
+  return n;
 }
 
 const EMPTY = new Uint8Array(0);
