@@ -85,14 +85,14 @@ export const IN_PROCESS = 'in process: RdbDecoder counting keys into a summary';
 
 /**
  * The decoding `repltap rdb --summary` does, without its process start, checksum worker or output:
- * the file read in 64 KiB chunks (as a file stream gives them) and its keys counted. Seconds.
+ * the RDB's bytes fed in 64 KiB chunks (as a file stream gives them) and its keys counted into a
+ * summary; throws unless it counts `keys`. Seconds.
  */
-function countKeysInProcess(path: string, keys: number): number {
-  const bytes = readFileSync(path);
+export function countKeysInProcess(rdb: Uint8Array, keys: number): number {
   const summary = new RdbSummaryBuilder();
   const decoder = new RdbDecoder({ values: false, verifyChecksum: false, sink: summary });
   const start = performance.now();
-  for (let at = 0; at < bytes.length; at += 65536) decoder.feed(bytes.subarray(at, at + 65536));
+  for (let at = 0; at < rdb.length; at += 65536) decoder.feed(rdb.subarray(at, at + 65536));
   decoder.end();
   const seconds = (performance.now() - start) / 1000;
   if (summary.summary.keys !== keys) throw new Error(`${IN_PROCESS}: counted ${summary.summary.keys} keys, expected ${keys}`);
@@ -121,7 +121,7 @@ export async function benchRdb(keys: number, rounds: number): Promise<RdbRun[]> 
           runs.push({ file, tool, seconds: r.seconds, peakRssMiB: r.peakRssMiB, bytes, keys });
           process.stderr.write(`rdb ${file} (${(bytes / 1e6).toFixed(0)} MB) ${tool}: ${r.seconds.toFixed(2)} s, peak RSS ${r.peakRssMiB.toFixed(0)} MiB\n`);
         }
-        const seconds = countKeysInProcess(path, keys);
+        const seconds = countKeysInProcess(readFileSync(path), keys);
         runs.push({ file, tool: IN_PROCESS, seconds, peakRssMiB: Number.NaN, bytes, keys });
         process.stderr.write(`rdb ${file} ${IN_PROCESS}: ${seconds.toFixed(2)} s\n`);
       }
