@@ -78,6 +78,9 @@ for (const [op, [type]] of Object.entries(TYPES)) {
 
 type Gen<T> = Generator<void, T, void>;
 
+/** Opcodes (§7.6) take the bytes 0xF4 (SLOT_INFO) to 0xFF (EOF); value types are below. */
+const FIRST_OPCODE = 0xf4;
+
 /**
  * A streaming RDB decoder: fed chunks of any size, it returns events as soon as each record is
  * complete. It holds at most the record in progress, and never a string or blob larger than
@@ -530,135 +533,149 @@ export class RdbDecoder {
       this.recordAt = at;
       // The opcode is read inline when buffered: `yield* this.byte()` makes a generator per key.
       const op = this.pos < this.buf.length ? this.buf[this.pos++]! : yield* this.byte();
-      switch (op) {
-        case 0xff: {
-          this.checksumUpTo(this.at);
-          const fileBytes = this.at;
-          if (this.version < 5) {
-            this.emit({ type: 'end', checksum: 'absent', stored: null, computed: null, bytes: fileBytes });
-          } else {
-            this.context = 'the checksum';
-            const stored = yield* this.fixed(8);
-            const computed = this.crc.hex();
-            const zero = stored.every((b) => b === 0);
-            const checksum = zero ? 'disabled' : !this.opts.verifyChecksum ? 'unchecked' : this.crc.matches(stored, 0) ? 'ok' : 'mismatch';
-            this.emit({ type: 'end', checksum, stored: storedChecksumHex(stored, 0), computed: this.opts.verifyChecksum ? computed : null, bytes: fileBytes + 8 });
+      if (op >= FIRST_OPCODE) {
+        switch (op) {
+          case 0xfc: {
+            this.context = 'EXPIRETIME_MS';
+            const ms = yield* this.fixed(8);
+            expiry = Number(ms.readBigInt64LE(0));
+            break;
           }
-          this.finished = true;
-          this.trailing = this.avail;
-          this.pos = this.buf.length;
-          return;
-        }
-        case 0xfe:
-          this.context = 'SELECTDB';
-          this.db = yield* this.length('SELECTDB');
-          this.emit({ type: 'selectdb', db: this.db });
-          break;
-        case 0xfb: {
-          this.context = 'RESIZEDB';
-          const keys = yield* this.length('RESIZEDB');
-          const expires = yield* this.length('RESIZEDB');
-          this.emit({ type: 'resizedb', db: this.db, keys, expires });
-          break;
-        }
-        case 0xfa: {
-          this.context = 'an AUX field';
-          const key = Buffer.from(yield* this.held('AUX key')).toString('utf8');
-          const value = yield* this.held(`AUX ${key}`);
-          this.emit({ type: 'aux', key, value });
-          break;
-        }
-        case 0xfc: {
-          this.context = 'EXPIRETIME_MS';
-          const ms = yield* this.fixed(8);
-          expiry = Number(ms.readBigInt64LE(0));
-          break;
-        }
-        case 0xfd: {
-          this.context = 'EXPIRETIME';
-          const s = yield* this.fixed(4);
-          expiry = s.readInt32LE(0) * 1000;
-          break;
-        }
-        case 0xf8:
-          this.context = 'IDLE';
-          idle = yield* this.length('IDLE');
-          break;
-        case 0xf9:
-          this.context = 'FREQ';
-          freq = yield* this.byte();
-          break;
-        case 0xf7:
-          this.context = 'a module AUX record';
-          yield* this.moduleAux(at);
-          break;
-        case 0xf6:
-          throw new RdbFormatError(at, 'pre-release function format (opcode 0xF6, Redis 7.0 RC) is not supported');
-        case 0xf5: {
-          this.context = 'a function';
-          const code = yield* this.held('function library');
-          this.emit({ type: 'function', code });
-          break;
-        }
-        case 0xf4: {
-          this.context = 'SLOT_INFO';
-          const slot = yield* this.length('SLOT_INFO');
-          const keys = yield* this.length('SLOT_INFO');
-          const expires = yield* this.length('SLOT_INFO');
-          this.emit({ type: 'slot-info', slot, keys, expires });
-          break;
-        }
-        default: {
-          const kind = TYPES[op];
-          if (kind === undefined) {
-            throw new RdbFormatError(at, op === 6 ? 'pre-release module value (type 6) is not supported' : `unknown RDB type or opcode 0x${op.toString(16).padStart(2, '0')}`);
+          case 0xfd: {
+            this.context = 'EXPIRETIME';
+            const s = yield* this.fixed(4);
+            expiry = s.readInt32LE(0) * 1000;
+            break;
           }
-          this.context = KEY_CONTEXT[op]!;
-          this.recordKey = null;
-          const sink = this.opts.sink;
-          if (sink !== undefined && this.trySinkKey(sink, op, kind, expiry)) {
-            expiry = null;
-            idle = undefined;
-            freq = undefined;
-            continue;
-          }
-          let key: Uint8Array;
-          if (sink !== undefined && !sink.namesKeys && this.trySkipString()) {
-            key = NO_VALUE; // the name is not needed: only counted
-          } else {
-            const fastKey = this.tryString();
-            key = fastKey !== NEED_STRING ? fastKey : yield* this.held('key');
-          }
-          const valueAt = this.at;
-          this.context = VALUE_CONTEXT[op]!;
-          this.recordKey = key;
-          let value: RdbValue = NO_VALUE;
-          let length: number | null;
-          // Summary mode, value wholly buffered (the common case): counted without a generator.
-          const measured = this.opts.values ? NOT_MEASURED : this.tryMeasure(op);
-          if (measured !== NOT_MEASURED) length = measured;
-          else [value, length] = yield* this.value(op, valueAt);
-          const empty = isEmpty(kind[0], length);
-          if (sink !== undefined) {
-            // The field, not `key`: releaseInput may have replaced it with a copy.
-            const name = sink.namesKeys ? this.recordKey! : NO_VALUE;
-            sink.key(this.db, name, 0, name.length, kind[0], kind[1], expiry, length, empty);
-            expiry = null;
-            idle = undefined;
-            freq = undefined;
-            continue;
-          }
-          // The field, not `key`: releaseInput may have replaced it with a copy.
-          const event: RdbKey = { type: 'key', db: this.db, key: this.recordKey!, valueType: kind[0], encoding: kind[1], expiry, length, bytes: this.at - valueAt, at };
-          if (empty) event.empty = true;
-          if (idle !== undefined) event.idle = idle;
-          if (freq !== undefined) event.freq = freq;
-          if (this.opts.values) event.value = value;
-          this.out.push(event);
-          expiry = null;
-          idle = undefined;
-          freq = undefined;
+          case 0xf8:
+            this.context = 'IDLE';
+            idle = yield* this.length('IDLE');
+            break;
+          case 0xf9:
+            this.context = 'FREQ';
+            freq = yield* this.byte();
+            break;
+          default:
+            if (yield* this.fileRecord(op, at)) return;
         }
+        continue;
+      }
+      const kind = TYPES[op];
+      if (kind === undefined) {
+        throw new RdbFormatError(at, op === 6 ? 'pre-release module value (type 6) is not supported' : `unknown RDB type or opcode 0x${op.toString(16).padStart(2, '0')}`);
+      }
+      this.context = KEY_CONTEXT[op]!;
+      this.recordKey = null;
+      const sink = this.opts.sink;
+      if (sink !== undefined && this.trySinkKey(sink, op, kind, expiry)) {
+        expiry = null;
+        idle = undefined;
+        freq = undefined;
+        continue;
+      }
+      let key: Uint8Array;
+      if (sink !== undefined && !sink.namesKeys && this.trySkipString()) {
+        key = NO_VALUE; // the name is not needed: only counted
+      } else {
+        const fastKey = this.tryString();
+        key = fastKey !== NEED_STRING ? fastKey : yield* this.held('key');
+      }
+      const valueAt = this.at;
+      this.context = VALUE_CONTEXT[op]!;
+      this.recordKey = key;
+      let value: RdbValue = NO_VALUE;
+      let length: number | null;
+      // Summary mode, value wholly buffered (the common case): counted without a generator.
+      const measured = this.opts.values ? NOT_MEASURED : this.tryMeasure(op);
+      if (measured !== NOT_MEASURED) length = measured;
+      else [value, length] = yield* this.value(op, valueAt);
+      const empty = isEmpty(kind[0], length);
+      if (sink !== undefined) {
+        // The field, not `key`: releaseInput may have replaced it with a copy.
+        const name = sink.namesKeys ? this.recordKey! : NO_VALUE;
+        sink.key(this.db, name, 0, name.length, kind[0], kind[1], expiry, length, empty);
+        expiry = null;
+        idle = undefined;
+        freq = undefined;
+        continue;
+      }
+      // The field, not `key`: releaseInput may have replaced it with a copy.
+      const event: RdbKey = { type: 'key', db: this.db, key: this.recordKey!, valueType: kind[0], encoding: kind[1], expiry, length, bytes: this.at - valueAt, at };
+      if (empty) event.empty = true;
+      if (idle !== undefined) event.idle = idle;
+      if (freq !== undefined) event.freq = freq;
+      if (this.opts.values) event.value = value;
+      this.out.push(event);
+      expiry = null;
+      idle = undefined;
+      freq = undefined;
+    }
+  }
+
+  /**
+   * A record that is not a key nor one of a key's prefixes: the end, SELECTDB, AUX and the rest.
+   * Kept out of `run` so that the per-key loop stays small to compile, and so that meeting the end
+   * for the first time does not throw away its optimised code. True at the end of the file.
+   */
+  private *fileRecord(op: number, at: number): Gen<boolean> {
+    switch (op) {
+      case 0xff: {
+        this.checksumUpTo(this.at);
+        const fileBytes = this.at;
+        if (this.version < 5) {
+          this.emit({ type: 'end', checksum: 'absent', stored: null, computed: null, bytes: fileBytes });
+        } else {
+          this.context = 'the checksum';
+          const stored = yield* this.fixed(8);
+          const computed = this.crc.hex();
+          const zero = stored.every((b) => b === 0);
+          const checksum = zero ? 'disabled' : !this.opts.verifyChecksum ? 'unchecked' : this.crc.matches(stored, 0) ? 'ok' : 'mismatch';
+          this.emit({ type: 'end', checksum, stored: storedChecksumHex(stored, 0), computed: this.opts.verifyChecksum ? computed : null, bytes: fileBytes + 8 });
+        }
+        this.finished = true;
+        this.trailing = this.avail;
+        this.pos = this.buf.length;
+        return true;
+      }
+      case 0xfe:
+        this.context = 'SELECTDB';
+        this.db = yield* this.length('SELECTDB');
+        this.emit({ type: 'selectdb', db: this.db });
+        return false;
+      case 0xfb: {
+        this.context = 'RESIZEDB';
+        const keys = yield* this.length('RESIZEDB');
+        const expires = yield* this.length('RESIZEDB');
+        this.emit({ type: 'resizedb', db: this.db, keys, expires });
+        return false;
+      }
+      case 0xfa: {
+        this.context = 'an AUX field';
+        const key = Buffer.from(yield* this.held('AUX key')).toString('utf8');
+        const value = yield* this.held(`AUX ${key}`);
+        this.emit({ type: 'aux', key, value });
+        return false;
+      }
+      case 0xf7:
+        this.context = 'a module AUX record';
+        yield* this.moduleAux(at);
+        return false;
+      case 0xf6:
+        throw new RdbFormatError(at, 'pre-release function format (opcode 0xF6, Redis 7.0 RC) is not supported');
+      case 0xf5: {
+        this.context = 'a function';
+        const code = yield* this.held('function library');
+        this.emit({ type: 'function', code });
+        return false;
+      }
+      default: {
+        // 0xf4, the lowest opcode.
+        this.context = 'SLOT_INFO';
+        const slot = yield* this.length('SLOT_INFO');
+        const keys = yield* this.length('SLOT_INFO');
+        const expires = yield* this.length('SLOT_INFO');
+        this.emit({ type: 'slot-info', slot, keys, expires });
+        return false;
       }
     }
   }

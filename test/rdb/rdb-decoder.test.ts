@@ -120,6 +120,51 @@ describe('RdbDecoder', () => {
     expect(key).toMatchObject({ valueType: 'string', value: { oversized: true, bytes: 300_000 } });
   });
 
+  describe('file-level records and key prefixes (§7.6), hand-made as Redis 7.4 writes them in cluster mode', () => {
+    const str = (s: string): Buffer => Buffer.concat([Buffer.from([s.length]), Buffer.from(s)]);
+    const expiryMs = Buffer.alloc(8);
+    expiryMs.writeBigInt64LE(1_900_000_000_000n);
+    const rdb = (records: Buffer[]): Buffer => Buffer.concat([Buffer.from('REDIS0012'), ...records, Buffer.from([0xff]), Buffer.alloc(8)]);
+    const records = [
+      Buffer.concat([Buffer.from([0xfa]), str('redis-ver'), str('7.4.1')]),
+      Buffer.concat([Buffer.from([0xf5]), str('#!lua name=lib')]),
+      Buffer.from([0xfe, 0x00, 0xfb, 0x03, 0x01]),
+      Buffer.from([0xf4, 0x44, 0xd2, 0x03, 0x01]), // SLOT_INFO: slot 1234 (a 14-bit length), 3 keys, 1 expiring
+      Buffer.concat([Buffer.from([0xfc]), expiryMs, Buffer.from([0x00]), str('a'), str('x')]),
+      Buffer.concat([Buffer.from([0xf8, 0x05, 0x00]), str('b'), str('y')]),
+      Buffer.concat([Buffer.from([0xf9, 0x07, 0x00]), str('c'), str('z')]),
+    ];
+
+    it('gives every record its event, at any chunking (property)', () => {
+      const expected = [
+        { type: 'header', version: 12 },
+        { type: 'aux', key: 'redis-ver' },
+        { type: 'function', code: new Uint8Array(Buffer.from('#!lua name=lib')) },
+        { type: 'selectdb', db: 0 },
+        { type: 'resizedb', db: 0, keys: 3, expires: 1 },
+        { type: 'slot-info', slot: 1234, keys: 3, expires: 1 },
+        { type: 'key', key: new Uint8Array(Buffer.from('a')), expiry: 1_900_000_000_000 },
+        { type: 'key', key: new Uint8Array(Buffer.from('b')), expiry: null, idle: 5 },
+        { type: 'key', key: new Uint8Array(Buffer.from('c')), expiry: null, freq: 7 },
+        { type: 'end', checksum: 'disabled' },
+      ];
+      const bytes = rdb(records);
+      fc.assert(
+        fc.property(fc.array(fc.nat(), { maxLength: 20 }), (cuts) => {
+          const { events, error } = decodeSplit(bytes, cuts);
+          expect(error).toBeNull();
+          expect(events).toMatchObject(expected);
+          expect(events.filter((e) => e.type === 'key').map((e) => 'idle' in e || 'freq' in e)).toEqual([false, true, true]);
+        }),
+      );
+    });
+
+    it('refuses the pre-release function opcode and an unknown type with where and what', () => {
+      expect(decodeSplit(rdb([...records.slice(0, 3), Buffer.from([0xf6])]), []).error).toBe('at byte 47: pre-release function format (opcode 0xF6, Redis 7.0 RC) is not supported');
+      expect(decodeSplit(rdb([...records.slice(0, 3), Buffer.from([0x1a]), str('k')]), []).error).toMatch(/^at byte 47: unknown RDB type or opcode 0x1a/);
+    });
+  });
+
   it('refuses an LZF length that the compressed bytes cannot produce, before allocating it', () => {
     expect(() => lzfDecompress(Buffer.from([0, 0x61]), 2_000_000_000)).toThrow('LZF length 2000000000 is more than 2 compressed bytes can expand to');
   });
