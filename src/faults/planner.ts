@@ -42,6 +42,8 @@ export interface LinkSnapshot {
 interface FaultOnLink {
   base: { m2r: number; r2m: number };
   commands: number;
+  /** Bytes of the master's stream a `drop` took out: what the replica's offset is short by. */
+  droppedStreamBytes: number;
   /** Phase instances (phase@begin) where a one-shot fault acted or a lasting one was started. */
   acted: Set<string>;
   active: { key: string; since: number; until: number | null } | null;
@@ -257,7 +259,12 @@ export class FaultPlanner {
             if (!this.draw(entry)) continue;
             entry.acts++;
             pieces.remove(frame.from, frame.to);
-            events.push(this.event(entry, ctx.link, ctx.dir, frame.from, ctx.state, hit.phase, ctx.now, `dropped a ${frameKind(frame.event)} frame of ${frame.to - frame.from} bytes`));
+            const bytes = frame.to - frame.from;
+            let detail = `dropped a ${frameKind(frame.event)} frame of ${bytes} bytes`;
+            // A PING or GETACK counts in the offset: the replica's falls behind, and a partial resync
+            // from it would have the master send again what the replica already applied.
+            if (ctx.dir === 'm2r') detail += `; the replica's offset is now short of the master's by the ${(on.droppedStreamBytes += bytes)} bytes this fault dropped on this link`;
+            events.push(this.event(entry, ctx.link, ctx.dir, frame.from, ctx.state, hit.phase, ctx.now, detail));
           }
           break;
         }
@@ -405,7 +412,7 @@ export class FaultPlanner {
   }
 
   private freshOnLink(base: { m2r: number; r2m: number }): FaultOnLink {
-    return { base: { ...base }, commands: 0, acted: new Set(), active: null };
+    return { base: { ...base }, commands: 0, droppedStreamBytes: 0, acted: new Set(), active: null };
   }
 
   private event(entry: FaultEntry, link: number, dir: Direction, pos: number, state: LinkState, phase: LinkPhase, now: number, detail: string): FaultEvent {

@@ -114,6 +114,29 @@ describe('FaultPlanner on captured links, at any chunking', () => {
     fc.assert(fc.property(cuts, (points) => check(resplit(disk.chunks, points))), { numRuns: 40 });
   });
 
+  it("drop removes the master's PINGs and GETACKs whole, and says by how much the replica's offset falls short", () => {
+    const input = joined(disk.chunks, 'm2r');
+    // Found by their bytes (Redis 7 spells the keep-alive ping in lowercase); as many as the decoder saw.
+    const frames: [number, number][] = [];
+    for (const frame of [encodeCommand(['ping']), encodeCommand(['REPLCONF', 'GETACK', '*'])]) {
+      for (let at = input.indexOf(frame); at >= 0; at = input.indexOf(frame, at + 1)) frames.push([at, at + frame.length]);
+    }
+    frames.sort((a, b) => a[0] - b[0]);
+    expect(frames).toHaveLength(ofType(diskEvents, 'ping').length + ofType(diskEvents, 'getack').length);
+    expect(frames.length).toBeGreaterThanOrEqual(3);
+    let short = 0;
+    const details = frames.map(([from, to]) => `dropped a ${input.subarray(from, to).includes('GETACK') ? 'getack' : 'ping'} frame of ${to - from} bytes; the replica's offset is now short of the master's by the ${(short += to - from)} bytes this fault dropped on this link`);
+    fc.assert(
+      fc.property(cuts, (points) => {
+        const outcome = runPlanned(resplit(disk.chunks, points), [{ action: 'drop', params: { frames: ['ping', 'getack'] } }]);
+        expect(outcome.written.m2r.toString('latin1')).toBe(withoutRanges(input, frames).toString('latin1'));
+        expect(outcome.written.r2m.equals(joined(disk.chunks, 'r2m'))).toBe(true);
+        expect(outcome.faults.map((f) => f.detail)).toEqual(details);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it("rewrite-psync replaces the replica's PSYNC frame, whole, with PSYNC ? -1", () => {
     const psync = ofType(diskEvents, 'psync')[0]!;
     const handshake = diskEvents.filter((e) => e.type === 'handshake' && e.dir === 'r2m' && e.pos < psync.pos).at(-1) as { pos: number } | undefined;
