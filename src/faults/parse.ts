@@ -106,7 +106,16 @@ function checkCombination(fault: Fault): void {
   if (when.afterPercent !== undefined && when.afterBytes !== undefined) throw new FaultSpecError('when.afterPercent', 'give afterBytes or afterPercent, not both');
   const streamOnly = when.offset !== undefined ? 'when.offset' : when.afterCommands !== undefined ? 'when.afterCommands' : null;
   if (streamOnly !== null && when.phase !== undefined && when.phase !== 'stream') throw new FaultSpecError(streamOnly, `counts the master's command stream, which never happens in phase ${when.phase}`);
-  if (streamOnly !== null && fault.direction === 'r2m') throw new FaultSpecError(streamOnly, 'counts the master\'s command stream (m2r): use direction "m2r" or "both"');
+  if (streamOnly !== null && fault.direction === 'r2m') {
+    // drop of ACKs and rewrite-psync act on r2m only, so the usual way out (another direction) is closed to them.
+    const r2mOnly = fault.action === 'drop' ? 'a drop of ACKs' : fault.action === 'rewrite-psync' ? 'rewrite-psync' : null;
+    throw new FaultSpecError(
+      streamOnly,
+      r2mOnly === null
+        ? 'counts the master\'s command stream (m2r): use direction "m2r" or "both"'
+        : `counts the master's command stream (m2r), and ${r2mOnly} acts on r2m only: trigger it with afterMs or a phase, or add it once the stream has got there (POST /faults, repltap ctl faults add)`,
+    );
+  }
   if (fault.action === 'corrupt' && fault.direction === 'both') throw new FaultSpecError('direction', 'corrupt flips one byte of one direction: use "m2r" or "r2m"');
   if (fault.action === 'drop' && new Set(fault.params.frames.map((f) => DROPPABLE_FRAMES[f])).size > 1) throw new FaultSpecError('params.frames', 'ack travels r2m, getack and ping m2r: use one fault per direction');
 }
