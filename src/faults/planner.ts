@@ -263,7 +263,10 @@ export class FaultPlanner {
             let detail = `dropped a ${frameKind(frame.event)} frame of ${bytes} bytes`;
             // A PING or GETACK counts in the offset: the replica's falls behind, and a partial resync
             // from it would have the master send again what the replica already applied.
-            if (ctx.dir === 'm2r') detail += `; the replica's offset is now short of the master's by the ${(on.droppedStreamBytes += bytes)} bytes this fault dropped on this link`;
+            if (ctx.dir === 'm2r') {
+              on.droppedStreamBytes += bytes;
+              detail += `; the replica's offset is now short of the master's by the ${on.droppedStreamBytes} bytes this fault dropped on this link`;
+            }
             events.push(this.event(entry, ctx.link, ctx.dir, frame.from, ctx.state, hit.phase, ctx.now, detail));
           }
           break;
