@@ -526,6 +526,7 @@ export class RdbDecoder {
     let expiry: number | null = null;
     let idle: number | undefined;
     let freq: number | undefined;
+    const sink = this.opts.sink;
     for (;;) {
       this.context = 'a record';
       this.recordKey = null;
@@ -566,46 +567,39 @@ export class RdbDecoder {
       }
       this.context = KEY_CONTEXT[op]!;
       this.recordKey = null;
-      const sink = this.opts.sink;
-      if (sink !== undefined && this.trySinkKey(sink, op, kind, expiry)) {
-        expiry = null;
-        idle = undefined;
-        freq = undefined;
-        continue;
-      }
-      let key: Uint8Array;
-      if (sink !== undefined && !sink.namesKeys && this.trySkipString()) {
-        key = NO_VALUE; // the name is not needed: only counted
-      } else {
-        const fastKey = this.tryString();
-        key = fastKey !== NEED_STRING ? fastKey : yield* this.held('key');
-      }
-      const valueAt = this.at;
-      this.context = VALUE_CONTEXT[op]!;
-      this.recordKey = key;
-      let value: RdbValue = NO_VALUE;
-      let length: number | null;
-      // Summary mode, value wholly buffered (the common case): counted without a generator.
-      const measured = this.opts.values ? NOT_MEASURED : this.tryMeasure(op);
-      if (measured !== NOT_MEASURED) length = measured;
-      else [value, length] = yield* this.value(op, valueAt);
-      const empty = isEmpty(kind[0], length);
-      if (sink !== undefined) {
+      if (sink === undefined || !this.trySinkKey(sink, op, kind, expiry)) {
+        let key: Uint8Array;
+        if (sink !== undefined && !sink.namesKeys && this.trySkipString()) {
+          key = NO_VALUE; // the name is not needed: only counted
+        } else {
+          const fastKey = this.tryString();
+          key = fastKey !== NEED_STRING ? fastKey : yield* this.held('key');
+        }
+        const valueAt = this.at;
+        this.context = VALUE_CONTEXT[op]!;
+        this.recordKey = key;
+        let value: RdbValue = NO_VALUE;
+        let length: number | null;
+        // Summary mode, value wholly buffered (the common case): counted without a generator.
+        const measured = this.opts.values ? NOT_MEASURED : this.tryMeasure(op);
+        if (measured !== NOT_MEASURED) length = measured;
+        else [value, length] = yield* this.value(op, valueAt);
+        const empty = isEmpty(kind[0], length);
         // The field, not `key`: releaseInput may have replaced it with a copy.
-        const name = sink.namesKeys ? this.recordKey! : NO_VALUE;
-        sink.key(this.db, name, 0, name.length, kind[0], kind[1], expiry, length, empty);
-        expiry = null;
-        idle = undefined;
-        freq = undefined;
-        continue;
+        const name = this.recordKey!;
+        if (sink !== undefined) {
+          const named = sink.namesKeys ? name : NO_VALUE;
+          sink.key(this.db, named, 0, named.length, kind[0], kind[1], expiry, length, empty);
+        } else {
+          const event: RdbKey = { type: 'key', db: this.db, key: name, valueType: kind[0], encoding: kind[1], expiry, length, bytes: this.at - valueAt, at };
+          if (empty) event.empty = true;
+          if (idle !== undefined) event.idle = idle;
+          if (freq !== undefined) event.freq = freq;
+          if (this.opts.values) event.value = value;
+          this.out.push(event);
+        }
       }
-      // The field, not `key`: releaseInput may have replaced it with a copy.
-      const event: RdbKey = { type: 'key', db: this.db, key: this.recordKey!, valueType: kind[0], encoding: kind[1], expiry, length, bytes: this.at - valueAt, at };
-      if (empty) event.empty = true;
-      if (idle !== undefined) event.idle = idle;
-      if (freq !== undefined) event.freq = freq;
-      if (this.opts.values) event.value = value;
-      this.out.push(event);
+      // The prefixes applied to this key only.
       expiry = null;
       idle = undefined;
       freq = undefined;

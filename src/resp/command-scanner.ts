@@ -351,14 +351,16 @@ export class CommandScanner {
       if (first !== STAR) break;
       let name = this.plainName;
       let end = name === null ? -1 : sameNameFrameEnd(chunk, i, to, name.bytes, this.opts);
+      let argc = sameNameFrameCount;
       if (end < 0) {
         end = this.wholeFrame(chunk, i, to, false);
         if (end < 0 || !this.frame.whole) break;
         name = this.name!;
         if (mode.follow.has(name.lower)) break;
         this.plainName = name;
+        argc = this.argc;
       }
-      mode.each?.(name, end - i, numberLine(chunk, i + 1, end));
+      mode.each?.(name, end - i, argc);
       i = end;
       count++;
     }
@@ -532,6 +534,7 @@ export class CommandScanner {
 function sameNameFrameEnd(chunk: Uint8Array, at: number, to: number, name: Uint8Array, opts: CommandScannerOptions): number {
   const count = numberLine(chunk, at + 1, to);
   if (count <= 0 || count > opts.maxArgs) return -1;
+  sameNameFrameCount = count;
   let p = numberLineEnd;
   // An argument longer than this is cut, or refused; a name that matched is within both already.
   const longest = Math.min(opts.maxArgBytes, opts.maxBulkLength);
@@ -550,6 +553,9 @@ function sameNameFrameEnd(chunk: Uint8Array, at: number, to: number, name: Uint8
   }
   return p;
 }
+
+/** The argument count of the frame `sameNameFrameEnd` last read (valid when it found the frame). */
+let sameNameFrameCount = 0;
 
 /** Where the last `numberLine` that found one ended: past its CRLF. */
 let numberLineEnd = 0;
