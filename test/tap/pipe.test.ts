@@ -1,0 +1,131 @@
+import { createServer, connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Step } from '../../src/faults/planner.js';
+import { Pipe, type PipeHooks } from '../../src/tap/pipe.js';
+
+/** Both ends of a loopback TCP connection. */
+async function socketPair(): Promise<[Socket, Socket]> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+  const client = connect({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve) => client.once('connect', resolve));
+  const peer = await accepted;
+  server.close();
+  return [client, peer];
+}
+
+/** What arrives at a socket, and whether it has ended. */
+function collect(socket: Socket): { bytes: () => string; ended: Promise<void> } {
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise<void>((resolve) => socket.once('end', resolve));
+  return { bytes: () => Buffer.concat(chunks).toString('latin1'), ended };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  for (let waited = 0; !check(); waited += 5) {
+    if (waited > 5000) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+const opened: Socket[] = [];
+
+/**
+ * A pipe from a paused source (chunks are handed to `handle` by the test, as `onread` would) to a
+ * target whose peer collects what it is written. `plans` answers each chunk in turn, as the fault
+ * planner would: steps, or null to forward the chunk as it is.
+ */
+async function pipeWith(plans: ((now: number, chunk: Buffer) => Step[] | null)[], extra: Partial<PipeHooks> = {}) {
+  const [source, sourcePeer] = await socketPair();
+  const [target, targetPeer] = await socketPair();
+  opened.push(source, sourcePeer, target, targetPeer);
+  source.pause();
+  const received = collect(targetPeer);
+  const cuts: boolean[] = [];
+  let next = 0;
+  const hooks: PipeHooks = {
+    chunk: (chunk) => plans[next++]!(performance.now(), chunk),
+    cut: (reset) => cuts.push(reset),
+    holds: () => false,
+    gate: () => null,
+    now: () => performance.now(),
+    ...extra,
+  };
+  return { pipe: new Pipe(source, target, hooks, true), source, received, cuts };
+}
+
+const write = (data: string, at: number, heldBy: string | null = null): Step => ({ kind: 'write', data: Buffer.from(data, 'latin1'), at, heldBy });
+
+afterEach(() => {
+  for (const socket of opened.splice(0)) socket.destroy();
+});
+
+describe('pipe', () => {
+  it('forwards a chunk no fault touches behind planned writes still waiting, never before them', async () => {
+    const { pipe, received } = await pipeWith([(now, chunk) => [write(chunk.toString('latin1'), now + 40)], () => null, () => null]);
+    pipe.handle(Buffer.from('first;'));
+    pipe.handle(Buffer.from('second;'));
+    expect(pipe.drained()).toBe(false);
+    await until('the first two chunks', () => received.bytes().length >= 'first;second;'.length);
+    expect(received.bytes()).toBe('first;second;');
+    pipe.handle(Buffer.from('third;'));
+    await until('the third chunk', () => received.bytes().endsWith('third;'));
+    expect(received.bytes()).toBe('first;second;third;');
+    expect(pipe.drained()).toBe(true);
+    expect(pipe.digests()!.read).toBe(pipe.digests()!.written);
+  });
+
+  it('keeps a write a freeze holds until the freeze is lifted and the pipe kicked', async () => {
+    let frozen = true;
+    const { pipe, received } = await pipeWith([(now) => [write('held;', now, 'freeze-1')], () => null], { holds: (id) => id === 'freeze-1' && frozen });
+    pipe.handle(Buffer.from('held;'));
+    pipe.handle(Buffer.from('behind;'));
+    await sleep(60);
+    expect(received.bytes()).toBe('');
+    pipe.kick();
+    await sleep(20);
+    expect(received.bytes()).toBe('');
+    frozen = false;
+    pipe.kick();
+    await until('the held bytes', () => received.bytes() === 'held;behind;');
+  });
+
+  it('stops reading while planned writes pass the cap, and reads again once they have gone', async () => {
+    const big = 'x'.repeat(300 * 1024);
+    const { pipe, source, received } = await pipeWith([(now) => [write(big, now + 50)]]);
+    source.resume();
+    expect(pipe.handle(Buffer.from(big))).toBe(false);
+    expect(source.isPaused()).toBe(true);
+    await until('the planned write', () => received.bytes().length === big.length);
+    await until('reading again', () => !source.isPaused());
+  });
+
+  it('ends the target only once every planned write has been written', async () => {
+    const { pipe, received } = await pipeWith([(now) => [write('late;', now + 40)]]);
+    pipe.handle(Buffer.from('late;'));
+    let done = false;
+    pipe.finish(() => (done = true));
+    expect(done).toBe(false);
+    await received.ended;
+    expect(received.bytes()).toBe('late;');
+    expect(done).toBe(true);
+  });
+
+  it('cuts when a planned cut comes due, after the writes before it and none after', async () => {
+    const { pipe, received, cuts } = await pipeWith([
+      (now) => [write('before;', now), { kind: 'cut', reset: true, at: now + 30, heldBy: null }, write('after;', now + 30)],
+    ]);
+    pipe.handle(Buffer.from('before;after;'));
+    expect(cuts).toEqual([]);
+    await until('the cut', () => cuts.length > 0);
+    pipe.stop();
+    await sleep(20);
+    expect(cuts).toEqual([true]);
+    expect(received.bytes()).toBe('before;');
+  });
+});
