@@ -56,7 +56,7 @@ async function pipeWith(plans: ((now: number, chunk: Buffer) => Step[] | null)[]
     now: () => performance.now(),
     ...extra,
   };
-  return { pipe: new Pipe(source, target, hooks, true), source, received, cuts };
+  return { pipe: new Pipe(source, target, hooks, true), source, received, cuts, targetPeer };
 }
 
 const write = (data: string, at: number, heldBy: string | null = null): Step => ({ kind: 'write', data: Buffer.from(data, 'latin1'), at, heldBy });
@@ -103,6 +103,20 @@ describe('pipe', () => {
     expect(source.isPaused()).toBe(true);
     await until('the planned write', () => received.bytes().length === big.length);
     await until('reading again', () => !source.isPaused());
+  });
+
+  it('stops reading while the target cannot take more, and reads again once it drained', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 0x61);
+    const { pipe, source, received, targetPeer } = await pipeWith(Array.from({ length: 64 }, () => () => null));
+    targetPeer.pause();
+    source.resume();
+    let handed = 0;
+    while (handed < 64 && pipe.handle(chunk)) handed++;
+    expect(handed).toBeLessThan(64);
+    expect(source.isPaused()).toBe(true);
+    targetPeer.resume();
+    await until('reading again', () => !source.isPaused());
+    await until('every byte written', () => received.bytes().length === (handed + 1) * chunk.length);
   });
 
   it('ends the target only once every planned write has been written', async () => {
