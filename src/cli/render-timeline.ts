@@ -1,14 +1,7 @@
 import { formatBytes } from '../link/describe.js';
 import type { TraceHeader } from '../trace/format.js';
 import type { LinkSummary, SyncAttempt } from '../trace/link-summary.js';
-
-function clock(t: number): string {
-  return new Date(t).toISOString().slice(11, 23);
-}
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`;
-}
+import { formatClockTime, formatDuration } from './time-format.js';
 
 function shortId(replid: string | null): string {
   return replid && replid.length === 40 ? `${replid.slice(0, 8)}…` : (replid ?? '?');
@@ -31,7 +24,7 @@ function renderSync(attempt: SyncAttempt, index: number, openedAt: number): stri
   const request = attempt.request.replace(/[0-9a-f]{40}/, (id) => shortId(id));
   const reply = attempt.reply ? attempt.reply.replace(/[0-9a-f]{40}/, (id) => shortId(id)) : '(no reply)';
   const kind = { full: 'full resync', partial: 'partial resync', error: 'refused', none: 'no outcome before the link ended' }[attempt.outcome];
-  lines.push(`${label(`sync ${index + 1}`)}+${seconds(attempt.at - openedAt)}  ${request} → ${reply}: ${kind}`);
+  lines.push(`${label(`sync ${index + 1}`)}+${formatDuration(attempt.at - openedAt)}  ${request} → ${reply}: ${kind}`);
   if (attempt.cause !== null) lines.push(`${INDENT}why: ${attempt.cause}`);
   const rdb = attempt.rdb;
   if (rdb) {
@@ -39,7 +32,7 @@ function renderSync(attempt: SyncAttempt, index: number, openedAt: number): stri
     if (rdb.endedAt !== null && rdb.bytes !== null) {
       const ms = rdb.endedAt - rdb.beganAt;
       const rate = ms > 0 ? `, ${formatBytes((rdb.bytes / ms) * 1000)}/s` : '';
-      lines.push(`${INDENT}RDB ${framing}, ${formatBytes(rdb.bytes)}, RDB version ${rdb.rdbVersion ?? '?'}, ${seconds(ms)}${rate}`);
+      lines.push(`${INDENT}RDB ${framing}, ${formatBytes(rdb.bytes)}, RDB version ${rdb.rdbVersion ?? '?'}, ${formatDuration(ms)}${rate}`);
       if (rdb.keys !== null) {
         const types = Object.entries(rdb.types ?? {}).sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${n}`).join(', ');
         const from = rdb.aux['redis-ver'] ? ` from redis ${rdb.aux['redis-ver']}` : rdb.aux['valkey-ver'] ? ` from valkey ${rdb.aux['valkey-ver']}` : '';
@@ -57,7 +50,7 @@ function renderSync(attempt: SyncAttempt, index: number, openedAt: number): stri
 export function renderLink(s: LinkSummary): string {
   const openedAt = s.openedAt ?? s.syncs[0]?.at ?? 0;
   const lines: string[] = [];
-  const span = s.openedAt !== null && s.closedAt !== null ? `, ${clock(s.openedAt)} → ${clock(s.closedAt)} (${seconds(s.closedAt - s.openedAt)})` : s.openedAt !== null ? `, from ${clock(s.openedAt)} (still open when the trace ended)` : '';
+  const span = s.openedAt !== null && s.closedAt !== null ? `, ${formatClockTime(s.openedAt)} → ${formatClockTime(s.closedAt)} (${formatDuration(s.closedAt - s.openedAt)})` : s.openedAt !== null ? `, from ${formatClockTime(s.openedAt)} (still open when the trace ended)` : '';
   lines.push(`link ${s.link}: replica ${s.replica ?? '?'} ⇄ master ${s.master ?? '?'}${span}`);
   s.handshake.forEach((step, i) => lines.push(`${i === 0 ? label('handshake') : INDENT}${step}`));
   s.syncs.forEach((attempt, i) => lines.push(...renderSync(attempt, i, openedAt)));
@@ -70,13 +63,13 @@ export function renderLink(s: LinkSummary): string {
   }
   if (s.acks.count > 0) {
     const lag = s.acks.lagBytes ? `; lag max ${formatBytes(s.acks.lagBytes.max)}, p99 ${formatBytes(s.acks.lagBytes.p99)}` : '';
-    const delay = s.acks.lagMs ? `; ack delay max ${seconds(s.acks.lagMs.max)}, p99 ${seconds(s.acks.lagMs.p99)}` : '';
-    lines.push(`${label('acks')}${s.acks.count}, last ${s.acks.lastOffset} at +${seconds((s.acks.lastAt ?? openedAt) - openedAt)}${lag}${delay}`);
+    const delay = s.acks.lagMs ? `; ack delay max ${formatDuration(s.acks.lagMs.max)}, p99 ${formatDuration(s.acks.lagMs.p99)}` : '';
+    lines.push(`${label('acks')}${s.acks.count}, last ${s.acks.lastOffset} at +${formatDuration((s.acks.lastAt ?? openedAt) - openedAt)}${lag}${delay}`);
   }
   if (s.keepalives.m2r + s.keepalives.r2m > 0) {
     lines.push(`${label('keep-alives')}${s.keepalives.m2r} from the master, ${s.keepalives.r2m} from the replica`);
   }
-  s.faults.forEach((f, i) => lines.push(`${i === 0 ? label('faults') : INDENT}+${seconds(f.t - openedAt)}  fault ${f.id} (${f.action}) ${f.detail}${f.offset === null ? '' : ` at offset ${f.offset}`}`));
+  s.faults.forEach((f, i) => lines.push(`${i === 0 ? label('faults') : INDENT}+${formatDuration(f.t - openedAt)}  fault ${f.id} (${f.action}) ${f.detail}${f.offset === null ? '' : ` at offset ${f.offset}`}`));
   if (s.errors.length === 0) {
     lines.push(`${label('decoding')}no errors`);
   } else {
@@ -87,7 +80,7 @@ export function renderLink(s: LinkSummary): string {
   }
   if (s.closedAt !== null) {
     const bytes = s.bytes ? `; ${formatBytes(s.bytes.m2r)} master → replica, ${formatBytes(s.bytes.r2m)} replica → master` : '';
-    lines.push(`${label('closed')}+${seconds(s.closedAt - openedAt)}: ${s.closeReason} (phase ${s.closePhase})${bytes}`);
+    lines.push(`${label('closed')}+${formatDuration(s.closedAt - openedAt)}: ${s.closeReason} (phase ${s.closePhase})${bytes}`);
   }
   return `${lines.join('\n')}\n`;
 }

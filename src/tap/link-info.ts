@@ -15,6 +15,12 @@ export interface LinkInfo {
   /** Offset of the replica's last `REPLCONF ACK`. */
   ackOffset: number | null;
   lastAckAt: number | null;
+  /**
+   * Epoch ms when the oldest stream bytes the replica has not confirmed with an ACK arrived from
+   * the master: the replica is behind since then. Null when it has confirmed all that arrived (or
+   * has not sent an ACK yet).
+   */
+  unconfirmedSince: number | null;
   /** Payload bytes of an RDB in progress. */
   rdbBytes: number | null;
   bytes: { m2r: number; r2m: number };

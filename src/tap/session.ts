@@ -12,6 +12,7 @@ import { formatHostPort, type HostPort } from './address.js';
 import type { LinkInfo } from './link-info.js';
 import { Pipe, type PipeHooks } from './pipe.js';
 import { ReadBuffers } from './read-buffers.js';
+import { StreamArrivals } from './stream-arrivals.js';
 
 /** How long a side may take to finish after the other closed before it is cut. */
 const CLOSE_GRACE_MS = 2000;
@@ -51,6 +52,7 @@ export class LinkSession {
   private openSockets = 2;
   private ackOffset: number | null = null;
   private lastAckAt: number | null = null;
+  private readonly arrivals = new StreamArrivals();
   private graceTimer: NodeJS.Timeout | null = null;
   private cutting = false;
   private readonly buffers: ReadBuffers;
@@ -93,6 +95,7 @@ export class LinkSession {
       masterOffset: state.masterOffset,
       ackOffset: this.ackOffset,
       lastAckAt: this.lastAckAt,
+      unconfirmedSince: this.ackOffset === null ? null : this.arrivals.unconfirmedSince(this.ackOffset),
       rdbBytes: this.decoder.rdbBytes,
       bytes: { ...state.bytes },
       opaque: { m2r: this.decoder.opaque('m2r'), r2m: this.decoder.opaque('r2m') },
@@ -179,6 +182,7 @@ export class LinkSession {
       // frame); the fault planner below needs events one by one.
       const events = this.decoder.feedRuns(dir, chunk, t);
       if (dir === 'r2m') this.noteAcks(events, t);
+      else if (state.masterOffset !== null) this.arrivals.note(state.masterOffset, t);
       if (events.length > 0) this.sink.events(events);
       return null;
     }
@@ -186,6 +190,7 @@ export class LinkSession {
     const pendingBefore = this.decoder.pendingBytes(dir);
     const events = this.decoder.feed(dir, chunk, t);
     if (dir === 'r2m') this.noteAcks(events, t);
+    else if (state.masterOffset !== null) this.arrivals.note(state.masterOffset, t);
     const plan = faults.plan({ link: this.id, dir, chunk, start, events, before, state, pendingBefore, pendingAfter: this.decoder.pendingBytes(dir), now: t });
     // The master answers the PSYNC it was sent, so +CONTINUE resumes from the rewritten offset.
     if (plan.psync) state.psyncOffset = plan.psync.offset;
@@ -215,6 +220,7 @@ export class LinkSession {
       if (event.type === 'ack') {
         this.ackOffset = event.offset;
         this.lastAckAt = t;
+        this.arrivals.confirm(event.offset);
       }
     }
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startControl } from '../../src/control/server.js';
 import { freePort } from '../../src/servers/redis-server.js';
-import { waitFor } from '../../src/servers/wait.js';
+import { sleep, waitFor } from '../../src/servers/wait.js';
 import { readTraceRecords } from '../../src/trace/reader.js';
 import { collect, runCli, spawnCli } from '../support/cli.js';
 import { caughtUp, replicate, startCluster, startServer, useClusters } from '../support/cluster.js';
@@ -64,6 +64,16 @@ describe('faults from the command line', () => {
       const links = JSON.parse((await ctl('links', '--json')).stdout) as { id: number; phase: string }[];
       return links.some((l) => l.id === 2 && l.phase === 'stream');
     });
+    // A replica that stops reading and ACKing for two seconds: ctl links says how far and since when it is behind.
+    const asleep = replica.client.call('DEBUG', 'SLEEP', 2);
+    await sleep(100);
+    await master.client.call('SET', 'unconfirmed', 'x');
+    const behind = await waitFor('the write to reach the tap', 5_000, async () => {
+      const { stdout } = await ctl('links');
+      return /B behind since/.test(stdout) && stdout;
+    });
+    expect(behind).toMatch(/^link 2: replica 127\.0\.0\.1:\d+ → master 127\.0\.0\.1:\d+, phase stream, offset \d+, ack \d+ \([1-9]\d* B behind since \d\d:\d\d:\d\d\.\d{3} UTC, [\d.]+ m?s ago\), \d+ B m2r, \d+ B r2m\n$/);
+    await asleep;
     expect((await ctl('faults', 'remove', 'nope')).stderr).toContain('HTTP 404');
     expect((await ctl('faults', 'remove', 'slow')).code).toBe(0);
     expect((await ctl('reset')).stdout).toBe('removed 1 faults\n');

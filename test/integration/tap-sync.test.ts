@@ -175,6 +175,30 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
     expect(await c.replica.digest()).toBe(await c.master.digest());
   });
 
+  it('tap.links() says since when a replica is behind: from the first write it has not confirmed, until it confirms it', async () => {
+    const c = await startCluster({ 'repl-diskless-sync': 'yes' });
+    await replicate(c);
+    await writeMixedWorkload(c.master.client, { commands: 100, seed: 3 });
+    await caughtUp(c);
+    await waitFor('the replica to confirm everything', 10_000, () => c.tap.links()[0]!.unconfirmedSince === null);
+    // The replica stops reading and ACKing for two seconds; the master writes in the meantime.
+    const asleep = c.replica.client.call('DEBUG', 'SLEEP', 2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = Date.now();
+    await c.master.client.call('SET', 'while-asleep', '1');
+    const after = Date.now();
+    await c.master.client.call('SET', 'while-asleep-2', '2');
+    await waitFor('the writes to reach the tap', 5_000, () => c.tap.links()[0]!.masterOffset! > c.tap.links()[0]!.ackOffset!);
+    const behind = c.tap.links()[0]!;
+    expect(behind.masterOffset! - behind.ackOffset!).toBeGreaterThan(0);
+    expect(behind.unconfirmedSince).toBeGreaterThanOrEqual(before);
+    expect(behind.unconfirmedSince).toBeLessThanOrEqual(after + 100);
+    await asleep;
+    const offset = await caughtUp(c);
+    await waitFor('the ACK of the writes', 10_000, () => c.tap.links()[0]!.ackOffset === offset);
+    expect(c.tap.links()[0]!.unconfirmedSince).toBeNull();
+  });
+
   it('serves several replicas at once, each on its own link', async () => {
     const c = await startCluster({ 'repl-diskless-sync': 'yes' });
     const second = await startServer({ name: 'test-replica-2' });

@@ -4,6 +4,7 @@ import type { Fault } from '../../faults/spec.js';
 import { formatHostPort, parseHostPort } from '../../tap/address.js';
 import type { LinkInfo } from '../../tap/link-info.js';
 import { writeOut } from '../output.js';
+import { formatClockTime, formatDuration } from '../time-format.js';
 
 interface CtlOptions {
   control: string;
@@ -28,10 +29,11 @@ export function registerCtl(program: Command): void {
     });
   ctl
     .command('links')
-    .description('the live links with their phase, offsets and lag')
+    .description('the live links with their phase, offsets, and how far and since when each replica is behind')
     .action(async (_o, cmd: Command) => {
       const links = (await call(options(cmd), 'GET', '/links')) as LinkInfo[];
-      await show(options(cmd), links, () => (links.length === 0 ? 'no links\n' : links.map(describeLink).join('')));
+      const now = Date.now();
+      await show(options(cmd), links, () => (links.length === 0 ? 'no links\n' : links.map((link) => describeLink(link, now)).join('')));
     });
   const faults = ctl.command('faults').description('list, add or remove faults');
   faults
@@ -98,8 +100,9 @@ async function show(options: CtlOptions, data: unknown, human: () => string): Pr
   await writeOut(options.json ? `${JSON.stringify(data)}\n` : human());
 }
 
-function describeLink(link: LinkInfo): string {
-  const lag = link.ackOffset !== null && link.masterOffset !== null ? `, ack ${link.ackOffset} (${link.masterOffset - link.ackOffset} B behind)` : '';
+function describeLink(link: LinkInfo, now: number): string {
+  const since = link.unconfirmedSince === null ? '' : ` since ${formatClockTime(link.unconfirmedSince)} UTC, ${formatDuration(Math.max(0, now - link.unconfirmedSince))} ago`;
+  const lag = link.ackOffset !== null && link.masterOffset !== null ? `, ack ${link.ackOffset} (${link.masterOffset - link.ackOffset} B behind${since})` : '';
   const offset = link.masterOffset === null ? '' : `, offset ${link.masterOffset}`;
   return `link ${link.id}: replica ${link.replica} → master ${link.master}, phase ${link.phase}${offset}${lag}, ${link.bytes.m2r} B m2r, ${link.bytes.r2m} B r2m\n`;
 }
