@@ -65,6 +65,8 @@ export function renderLink(s: LinkSummary): string {
     const lag = s.acks.lagBytes ? `; lag max ${formatBytes(s.acks.lagBytes.max)}, p99 ${formatBytes(s.acks.lagBytes.p99)}` : '';
     const delay = s.acks.lagMs ? `; ack delay max ${formatDuration(s.acks.lagMs.max)}, p99 ${formatDuration(s.acks.lagMs.p99)}` : '';
     lines.push(`${label('acks')}${s.acks.count}, last ${s.acks.lastOffset} at +${formatDuration((s.acks.lastAt ?? openedAt) - openedAt)}${lag}${delay}`);
+    const behind = s.acks.unconfirmedAtEnd;
+    if (behind !== null) lines.push(`${INDENT}at the end ${formatBytes(behind.bytes)} not yet acknowledged, sent from +${formatDuration(behind.since - openedAt)} on`);
   }
   if (s.keepalives.m2r + s.keepalives.r2m > 0) {
     lines.push(`${label('keep-alives')}${s.keepalives.m2r} from the master, ${s.keepalives.r2m} from the replica`);

@@ -42,6 +42,12 @@ export interface AckStats {
   lagMs: { max: number; p50: number; p99: number } | null;
   /** Every ACK's lag in bytes and (where it could be dated) in ms, for statistics over several links. */
   samples: { bytes: number[]; ms: number[] };
+  /**
+   * Stream bytes sent after the replica's last ACK when the link closed (or the trace ended), and
+   * when the first of them was sent: since when the replica was behind. Null when it had
+   * acknowledged all it was sent, or never sent an ACK.
+   */
+  unconfirmedAtEnd: { bytes: number; since: number } | null;
 }
 
 export interface LinkSummary {
@@ -253,6 +259,7 @@ export class LinkSummarizer {
       w.summary.acks.lagBytes = percentiles(w.lagBytes);
       w.summary.acks.lagMs = percentiles(w.lagMs);
       w.summary.acks.samples = { bytes: w.lagBytes, ms: w.lagMs };
+      w.summary.acks.unconfirmedAtEnd = unconfirmedAtEnd(w);
       return w.summary;
     });
   }
@@ -280,7 +287,7 @@ export class LinkSummarizer {
           firstOffset: null,
           lastOffset: null,
           keepalives: { m2r: 0, r2m: 0 },
-          acks: { count: 0, lastOffset: null, lastAt: null, lagBytes: null, lagMs: null, samples: { bytes: [], ms: [] } },
+          acks: { count: 0, lastOffset: null, lastAt: null, lagBytes: null, lagMs: null, samples: { bytes: [], ms: [] }, unconfirmedAtEnd: null },
           errors: [],
           faults: [],
         },
@@ -330,6 +337,18 @@ export class LinkSummarizer {
       work.sentHead = 0;
     }
   }
+}
+
+/** What the replica had not acknowledged at the end of the link: the frames sent after its last ACK. */
+function unconfirmedAtEnd(work: Work): AckStats['unconfirmedAtEnd'] {
+  const acked = work.summary.acks.lastOffset;
+  const last = work.summary.lastOffset;
+  if (acked === null || last === null || last <= acked) return null;
+  for (let k = work.sentHead; k < work.sent.length; k++) {
+    const frame = work.sent[k]!;
+    if (frame.offset > acked) return { bytes: last - acked, since: frame.t };
+  }
+  return null;
 }
 
 /** Max, median and 99th percentile, or null without values. */

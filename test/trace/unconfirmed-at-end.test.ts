@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { renderLink } from '../../src/cli/render-timeline.js';
+import type { LinkEvent } from '../../src/link/events.js';
+import { LinkSummarizer, type LinkSummary } from '../../src/trace/link-summary.js';
+
+const A = 'a'.repeat(40);
+
+function summarize(events: LinkEvent[]): LinkSummary {
+  const summarizer = new LinkSummarizer();
+  for (const event of events) summarizer.event(event);
+  return summarizer.summaries()[0]!;
+}
+
+/** A link in the stream from offset 0: SETs ending at the given offsets and times, then ACKs. */
+function link(sets: [offset: number, t: number][], acks: [offset: number, t: number][], closedAt: number): LinkEvent[] {
+  const stream: LinkEvent[] = sets.map(([offset, t]) => ({ type: 'command', t, link: 1, offset, size: 10, name: 'set', argc: 3, db: 0 }));
+  const confirmations: LinkEvent[] = acks.map(([offset, t]) => ({ type: 'ack', t, link: 1, pos: 100, offset, lag: null }));
+  return [
+    { type: 'link-open', t: 1_000, link: 1, replica: 'r', master: 'm' },
+    { type: 'continue', t: 1_010, link: 1, pos: 20, replid: A, offset: 0 },
+    ...[...stream, ...confirmations].sort((a, b) => a.t - b.t),
+    { type: 'link-close', t: closedAt, link: 1, reason: 'replica closed the connection', phase: 'stream', bytes: { m2r: 0, r2m: 0 } },
+  ];
+}
+
+describe('what a replica had not acknowledged when its link ended (inspect)', () => {
+  it('counts the bytes after the last ACK and dates the first frame of them', () => {
+    const summary = summarize(
+      link(
+        [
+          [10, 1_100],
+          [20, 1_200],
+          [30, 1_300],
+          [40, 1_400],
+        ],
+        [[20, 1_250]],
+        1_500,
+      ),
+    );
+    expect(summary.acks.unconfirmedAtEnd).toEqual({ bytes: 20, since: 1_300 });
+    expect(renderLink(summary)).toContain('\n               at the end 20 B not yet acknowledged, sent from +300 ms on\n');
+  });
+
+  it('says nothing when the last ACK covered the stream, or when no ACK came', () => {
+    const caughtUp = summarize(link([[10, 1_100], [20, 1_200]], [[20, 1_250]], 1_500));
+    expect(caughtUp.acks.unconfirmedAtEnd).toBeNull();
+    expect(renderLink(caughtUp)).not.toContain('not yet acknowledged');
+    expect(summarize(link([[10, 1_100]], [], 1_500)).acks.unconfirmedAtEnd).toBeNull();
+  });
+});
