@@ -12,7 +12,7 @@ import { formatHostPort, type HostPort } from './address.js';
 import type { LinkInfo } from './link-info.js';
 import { Pipe, type PipeHooks } from './pipe.js';
 import { ReadBuffers } from './read-buffers.js';
-import { StreamArrivals } from './stream-arrivals.js';
+import { StreamArrivals } from '../link/stream-arrivals.js';
 
 /** How long a side may take to finish after the other closed before it is cut. */
 const CLOSE_GRACE_MS = 2000;

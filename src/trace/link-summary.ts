@@ -1,4 +1,5 @@
 import type { DecodeErrorEvent, FaultEvent, LinkEvent } from '../link/events.js';
+import { StreamArrivals } from '../link/stream-arrivals.js';
 import type { TraceRecord } from './format.js';
 
 /** One PSYNC or SYNC and what came of it. */
@@ -38,7 +39,11 @@ export interface AckStats {
   lastAt: number | null;
   /** Bytes the master was ahead at each ACK. */
   lagBytes: { max: number; p50: number; p99: number } | null;
-  /** How long ago the master had sent the acknowledged byte, at each ACK. */
+  /**
+   * At each ACK that confirmed bytes no ACK had confirmed before: how long ago the master had sent
+   * the last of them (an ACK repeating the offset of the one before, as on an idle link, is not
+   * counted again). Dated to within a millisecond on a link whose ACKs keep coming.
+   */
   lagMs: { max: number; p50: number; p99: number } | null;
   /** Every ACK's lag in bytes and (where it could be dated) in ms, for statistics over several links. */
   samples: { bytes: number[]; ms: number[] };
@@ -81,9 +86,8 @@ interface Work {
   pendingCommands: string[];
   lagBytes: number[];
   lagMs: number[];
-  /** (offset, time) of recent stream frames, to date each ACK; trimmed below the last ACK. */
-  sent: { offset: number; t: number }[];
-  sentHead: number;
+  /** When the stream reached each offset, until an ACK confirms it: dates ACKs, and what none confirmed. */
+  arrivals: StreamArrivals;
 }
 
 /** How an earlier link of the same trace ended: what explains the next link's sync. */
@@ -294,8 +298,7 @@ export class LinkSummarizer {
         pendingCommands: [],
         lagBytes: [],
         lagMs: [],
-        sent: [],
-        sentHead: 0,
+        arrivals: new StreamArrivals(),
       };
       this.links.set(link, work);
     }
@@ -318,37 +321,33 @@ export class LinkSummarizer {
 
   private sentFrame(work: Work, offset: number, t: number): void {
     work.summary.lastOffset = offset;
-    work.sent.push({ offset, t });
+    work.arrivals.note(offset, t);
   }
 
   private ack(work: Work, offset: number, lag: number | null, t: number): void {
     const acks = work.summary.acks;
+    // Only an ACK past what was confirmed before (or past the stream's start) confirms a byte sent.
+    const confirmedBefore = acks.lastOffset ?? work.summary.firstOffset;
     acks.count++;
     acks.lastOffset = offset;
     acks.lastAt = t;
     if (lag !== null) work.lagBytes.push(lag);
-    // Drop frames the replica had already acknowledged; the first one left reaching `offset` dates it.
-    const sent = work.sent;
-    while (work.sentHead < sent.length && sent[work.sentHead]!.offset < offset) work.sentHead++;
-    const frame = sent[work.sentHead];
-    if (frame !== undefined && frame.offset === offset) work.lagMs.push(t - frame.t);
-    if (work.sentHead > 4096) {
-      work.sent = sent.slice(work.sentHead);
-      work.sentHead = 0;
+    if (confirmedBefore === null || offset > confirmedBefore) {
+      // The checkpoint that reached `offset` dates it; what the ACK confirms is then forgotten.
+      const sentAt = work.arrivals.unconfirmedSince(offset - 1);
+      if (sentAt !== null) work.lagMs.push(t - sentAt);
     }
+    work.arrivals.confirm(offset);
   }
 }
 
-/** What the replica had not acknowledged at the end of the link: the frames sent after its last ACK. */
+/** What the replica had not acknowledged at the end of the link: the stream sent after its last ACK. */
 function unconfirmedAtEnd(work: Work): AckStats['unconfirmedAtEnd'] {
   const acked = work.summary.acks.lastOffset;
   const last = work.summary.lastOffset;
   if (acked === null || last === null || last <= acked) return null;
-  for (let k = work.sentHead; k < work.sent.length; k++) {
-    const frame = work.sent[k]!;
-    if (frame.offset > acked) return { bytes: last - acked, since: frame.t };
-  }
-  return null;
+  const since = work.arrivals.unconfirmedSince(acked);
+  return since === null ? null : { bytes: last - acked, since };
 }
 
 /** Max, median and 99th percentile, or null without values. */

@@ -23,7 +23,7 @@ function link(sets: [offset: number, t: number][], acks: [offset: number, t: num
   ];
 }
 
-describe('what a replica had not acknowledged when its link ended (inspect)', () => {
+describe('ACK statistics of a link (inspect)', () => {
   it('counts the bytes after the last ACK and dates the first frame of them', () => {
     const summary = summarize(
       link(
@@ -46,5 +46,38 @@ describe('what a replica had not acknowledged when its link ended (inspect)', ()
     expect(caughtUp.acks.unconfirmedAtEnd).toBeNull();
     expect(renderLink(caughtUp)).not.toContain('not yet acknowledged');
     expect(summarize(link([[10, 1_100]], [], 1_500)).acks.unconfirmedAtEnd).toBeNull();
+  });
+
+  it('dates each ACK by when the master sent the last byte it confirms, once: a repeated ACK is not a delay', () => {
+    const summary = summarize(
+      link(
+        [
+          [10, 1_100],
+          [20, 1_200],
+          [30, 1_300],
+        ],
+        [
+          [20, 1_250],
+          [20, 2_250], // an idle second: the same offset again
+          [30, 3_250],
+          [30, 4_250],
+        ],
+        4_500,
+      ),
+    );
+    expect(summary.acks.samples.ms).toEqual([50, 1_950]);
+    expect(summary.acks.lagMs).toEqual({ max: 1_950, p50: 1_950, p99: 1_950 });
+  });
+
+  it('keeps dating ACKs after a long stretch no ACK confirmed, to within its grain', () => {
+    // 200,000 frames a millisecond apart and no ACK, then one for the frame sent at t = 150,000.
+    const events: LinkEvent[] = [];
+    for (let k = 1; k <= 200_000; k++) events.push({ type: 'command', t: k, link: 1, offset: k * 10, size: 10, name: 'set', argc: 3, db: 0 });
+    events.push({ type: 'ack', t: 200_001, link: 1, pos: 100, offset: 1_500_000, lag: null });
+    const summary = summarize(events);
+    const [delay] = summary.acks.samples.ms;
+    expect(delay).toBeGreaterThanOrEqual(200_001 - 150_000);
+    expect(delay).toBeLessThan(200_001 - 150_000 + 512);
+    expect(summary.acks.unconfirmedAtEnd!.bytes).toBe(500_000);
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seededGenerator } from '../../src/random.js';
-import { StreamArrivals } from '../../src/tap/stream-arrivals.js';
+import { StreamArrivals } from '../../src/link/stream-arrivals.js';
 
 describe('stream arrivals', () => {
   it('date the oldest bytes after an ACK, and forget what an ACK confirmed', () => {
