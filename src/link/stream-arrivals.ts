@@ -6,17 +6,20 @@ const MAX_CHECKPOINTS = 1024;
  * confirms them with an ACK: answers "since when is this replica behind". Offsets and times are
  * passed in; memory is bounded whatever the replica does. Arrivals within `grainMs` of a
  * checkpoint share it: it keeps the earliest time and the latest offset, so a time it gives is
- * never later than the truth and at most a grain earlier.
+ * never later than the truth, and less than a grain earlier.
  */
 export class StreamArrivals {
-  /** Checkpoint k: the stream past `offsets[k - 1]` began to arrive at `times[k]`, and had arrived up to `offsets[k]` within a grain of it. Oldest first, from `head`. */
+  /**
+   * Checkpoint k: the stream past `offsets[k - 1]` began to arrive at `times[k]`, and had arrived
+   * up to `offsets[k]` within a grain of it. Oldest first, from `head`.
+   */
   private readonly offsets = new Float64Array(MAX_CHECKPOINTS);
   private readonly times = new Float64Array(MAX_CHECKPOINTS);
   private head = 0;
   private count = 0;
   private grainMs = 1;
 
-  /** How much earlier than the truth a time it gives may be, in ms (1 until it had to merge checkpoints). */
+  /** How much earlier than the truth a time it gives may be, in ms: 1 until it had to merge checkpoints. */
   get grain(): number {
     return this.grainMs;
   }

@@ -6,13 +6,13 @@ import type { Direction, FaultEvent, LinkEvent, RecordedEvent } from '../link/ev
 import type { LinkDecoderOptions } from '../link/decoder-options.js';
 import { LinkDecoder } from '../link/link-decoder.js';
 import type { LinkState } from '../link/link-state.js';
+import { StreamArrivals } from '../link/stream-arrivals.js';
 import type { CommandScannerOptions } from '../resp/command-scanner.js';
 import type { RawRecord } from '../trace/format.js';
 import { formatHostPort, type HostPort } from './address.js';
 import type { LinkInfo } from './link-info.js';
 import { Pipe, type PipeHooks } from './pipe.js';
 import { ReadBuffers } from './read-buffers.js';
-import { StreamArrivals } from '../link/stream-arrivals.js';
 
 /** How long a side may take to finish after the other closed before it is cut. */
 const CLOSE_GRACE_MS = 2000;
