@@ -72,7 +72,7 @@ describe('faults from the command line', () => {
       const { stdout } = await ctl('links');
       return /B behind since/.test(stdout) && stdout;
     });
-    expect(behind).toMatch(/^link 2: replica 127\.0\.0\.1:\d+ → master 127\.0\.0\.1:\d+, phase stream, offset \d+, ack \d+ \([1-9]\d* B behind since \d\d:\d\d:\d\d\.\d{3} UTC, [\d.]+ m?s ago\), \d+ B m2r, \d+ B r2m\n$/);
+    expect(behind).toMatch(/^link 2: replica 127\.0\.0\.1:\d+ → master 127\.0\.0\.1:\d+, phase stream, offset \d+, ack \d+ \([1-9]\d* B behind since \d\d:\d\d:\d\d\.\d{3} UTC, [\d.]+ m?s ago; last ACK [\d.]+ m?s ago\), \d+ B m2r, \d+ B r2m\n$/);
     await asleep;
     expect((await ctl('faults', 'remove', 'nope')).stderr).toContain('HTTP 404');
     expect((await ctl('faults', 'remove', 'slow')).code).toBe(0);

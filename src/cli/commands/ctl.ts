@@ -101,8 +101,10 @@ async function show(options: CtlOptions, data: unknown, human: () => string): Pr
 }
 
 function describeLink(link: LinkInfo, now: number): string {
-  const since = link.unconfirmedSince === null ? '' : ` since ${formatClockTime(link.unconfirmedSince)} UTC, ${formatDuration(Math.max(0, now - link.unconfirmedSince))} ago`;
-  const lag = link.ackOffset !== null && link.masterOffset !== null ? `, ack ${link.ackOffset} (${link.masterOffset - link.ackOffset} B behind${since})` : '';
+  const ago = (t: number): string => `${formatDuration(Math.max(0, now - t))} ago`;
+  const since = link.unconfirmedSince === null ? '' : ` since ${formatClockTime(link.unconfirmedSince)} UTC, ${ago(link.unconfirmedSince)}`;
+  const heard = link.lastAckAt === null ? '' : `; last ACK ${ago(link.lastAckAt)}`;
+  const lag = link.ackOffset !== null && link.masterOffset !== null ? `, ack ${link.ackOffset} (${link.masterOffset - link.ackOffset} B behind${since}${heard})` : '';
   const offset = link.masterOffset === null ? '' : `, offset ${link.masterOffset}`;
   return `link ${link.id}: replica ${link.replica} → master ${link.master}, phase ${link.phase}${offset}${lag}, ${link.bytes.m2r} B m2r, ${link.bytes.r2m} B r2m\n`;
 }
