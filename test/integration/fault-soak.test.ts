@@ -78,6 +78,9 @@ describe('random faults on a live link', () => {
         c.tap.resetFaults();
         await converged(c, `round ${round} (${JSON.stringify(faults)})`);
       }
+      // After all the cuts, the live link still says whether its replica is behind: not once it ACKed all the tap sent it.
+      const live = await waitFor('an ACK of all the master sent', 10_000, () => c.tap.links().find((l) => l.ackOffset !== null && l.ackOffset === l.masterOffset));
+      expect(live.unconfirmedSince).toBeNull();
       await c.tap.close();
 
       // What the replica says when the bytes it got from its master were not what the master sent.
