@@ -566,7 +566,6 @@ export class RdbDecoder {
         throw new RdbFormatError(at, op === 6 ? 'pre-release module value (type 6) is not supported' : `unknown RDB type or opcode 0x${op.toString(16).padStart(2, '0')}`);
       }
       this.context = KEY_CONTEXT[op]!;
-      this.recordKey = null;
       if (sink === undefined || !this.trySinkKey(sink, op, kind, expiry)) {
         let key: Uint8Array;
         if (sink !== undefined && !sink.namesKeys && this.trySkipString()) {

@@ -1,13 +1,14 @@
 import { createServer, connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Step } from '../../src/faults/planner.js';
+import { sleep, waitFor } from '../../src/servers/wait.js';
+import { listenOn } from '../../src/tap/listen.js';
 import { Pipe, type PipeHooks } from '../../src/tap/pipe.js';
 
 /** Both ends of a loopback TCP connection. */
 async function socketPair(): Promise<[Socket, Socket]> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
+  const { port } = await listenOn(server, { host: '127.0.0.1', port: 0 });
   const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
   const client = connect({ host: '127.0.0.1', port });
   await new Promise<void>((resolve) => client.once('connect', resolve));
@@ -22,15 +23,6 @@ function collect(socket: Socket): { bytes: () => string; ended: Promise<void> } 
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   const ended = new Promise<void>((resolve) => socket.once('end', resolve));
   return { bytes: () => Buffer.concat(chunks).toString('latin1'), ended };
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let waited = 0; !check(); waited += 5) {
-    if (waited > 5000) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 const opened: Socket[] = [];
@@ -71,10 +63,10 @@ describe('pipe', () => {
     pipe.handle(Buffer.from('first;'));
     pipe.handle(Buffer.from('second;'));
     expect(pipe.drained()).toBe(false);
-    await until('the first two chunks', () => received.bytes().length >= 'first;second;'.length);
+    await waitFor('the first two chunks', 5_000, () => received.bytes().length >= 'first;second;'.length);
     expect(received.bytes()).toBe('first;second;');
     pipe.handle(Buffer.from('third;'));
-    await until('the third chunk', () => received.bytes().endsWith('third;'));
+    await waitFor('the third chunk', 5_000, () => received.bytes().endsWith('third;'));
     expect(received.bytes()).toBe('first;second;third;');
     expect(pipe.drained()).toBe(true);
     expect(pipe.digests()!.read).toBe(pipe.digests()!.written);
@@ -92,7 +84,7 @@ describe('pipe', () => {
     expect(received.bytes()).toBe('');
     frozen = false;
     pipe.kick();
-    await until('the held bytes', () => received.bytes() === 'held;behind;');
+    await waitFor('the held bytes', 5_000, () => received.bytes() === 'held;behind;');
   });
 
   it('stops reading while planned writes pass the cap, and reads again once they have gone', async () => {
@@ -101,8 +93,8 @@ describe('pipe', () => {
     source.resume();
     expect(pipe.handle(Buffer.from(big))).toBe(false);
     expect(source.isPaused()).toBe(true);
-    await until('the planned write', () => received.bytes().length === big.length);
-    await until('reading again', () => !source.isPaused());
+    await waitFor('the planned write', 5_000, () => received.bytes().length === big.length);
+    await waitFor('reading again', 5_000, () => !source.isPaused());
   });
 
   it('stops reading while the target cannot take more, and reads again once it drained', async () => {
@@ -115,8 +107,8 @@ describe('pipe', () => {
     expect(handed).toBeLessThan(64);
     expect(source.isPaused()).toBe(true);
     targetPeer.resume();
-    await until('reading again', () => !source.isPaused());
-    await until('every byte written', () => received.bytes().length === (handed + 1) * chunk.length);
+    await waitFor('reading again', 5_000, () => !source.isPaused());
+    await waitFor('every byte written', 5_000, () => received.bytes().length === (handed + 1) * chunk.length);
   });
 
   it('ends the target only once every planned write has been written', async () => {
@@ -136,7 +128,7 @@ describe('pipe', () => {
     ]);
     pipe.handle(Buffer.from('before;after;'));
     expect(cuts).toEqual([]);
-    await until('the cut', () => cuts.length > 0);
+    await waitFor('the cut', 5_000, () => cuts.length > 0);
     pipe.stop();
     await sleep(20);
     expect(cuts).toEqual([true]);
