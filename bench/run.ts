@@ -6,6 +6,8 @@
  *                                              with REPLTAP_BENCH_BASELINE, the earlier build's command runs and RDB keys beside this build's)
  *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3 [--value-bytes 1024] [--syncs 2]
  *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown] [--warm-up 1000000] [--record full]
+ *   npm run bench -- --suite summary --frames 2000000   what `inspect` holds for a link with no ACK (with
+ *                                              REPLTAP_BENCH_BASELINE, the earlier build's beside this build's)
  *   ... --relays tap,node-pipe                 live suites: only these relays (and direct and socat)
  *
  * Prints a Markdown report on stdout (progress on stderr) to paste into BENCHMARKS.md.
@@ -16,13 +18,14 @@ import { benchDecoder, benchRdbPayload, decoderBuilds } from './decoder.js';
 import { benchFullSync, type FullSyncRun } from './full-sync.js';
 import { benchRdb, IN_PROCESS } from './rdb.js';
 import { benchStream, type StreamRun } from './stream.js';
+import { benchSummaryMemory } from './summary.js';
 import { relayKinds, type RelayKind } from './relay.js';
 import { RECORD_LEVELS } from '../src/cli/parse-options.js';
 import type { RecordLevel } from '../src/link/events.js';
 
 const { values } = parseArgs({
   options: {
-    suite: { type: 'string', default: 'decoder,fullsync,stream,rdb' },
+    suite: { type: 'string', default: 'decoder,fullsync,stream,rdb,summary' },
     'rdb-keys': { type: 'string', default: '1200000' },
     'size-mib': { type: 'string', default: '300' },
     // Full sync: the size of each value (DEBUG POPULATE); small values make many keys.
@@ -41,6 +44,8 @@ const { values } = parseArgs({
     record: { type: 'string' },
     // Live suites: only these relays besides direct and socat, which every ratio refers to.
     relays: { type: 'string' },
+    // Summary: stream frames fed to the link summarizer with no ACK.
+    frames: { type: 'string', default: '2000000' },
   },
 });
 const suites = new Set(values.suite.split(','));
@@ -165,6 +170,17 @@ if (suites.has('rdb')) {
       const s = median(rs.map((r) => r.seconds));
       out.push(`| ${file} (${(rs[0]!.bytes / 1e6).toFixed(0)} MB) | ${tool} | ${s.toFixed(2)} | ${(s / check).toFixed(2)} | ${(keys / s / 1000).toFixed(0)}k | ${(rs[0]!.bytes / 1e6 / s).toFixed(0)} | ${tool === IN_PROCESS ? '-' : median(rs.map((r) => r.peakRssMiB)).toFixed(0)} |`);
     }
+  }
+  out.push('');
+}
+
+if (suites.has('summary')) {
+  const frames = Number(values.frames);
+  const runs = benchSummaryMemory(frames, rounds);
+  out.push(`### inspect on a link with no ACK: ${frames} stream frames summarised, heap after a forced GC`, '', '| build | heap MiB | ms | rounds, heap MiB |', '| --- | ---: | ---: | --- |');
+  for (const build of [...new Set(runs.map((r) => r.build))]) {
+    const rs = runs.filter((r) => r.build === build);
+    out.push(`| ${build} | ${median(rs.map((r) => r.heapMiB)).toFixed(0)} | ${median(rs.map((r) => r.ms)).toFixed(0)} | ${rs.map((r) => r.heapMiB.toFixed(0)).join(', ')} |`);
   }
   out.push('');
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RdbKeyEvent } from '../../src/link/events.js';
+import { LinkSummarizer } from '../../src/trace/link-summary.js';
 import { openTrace, readTraceRecords } from '../../src/trace/reader.js';
 import { sleep, waitFor } from '../../src/servers/wait.js';
 import { seedDataset, writeMixedWorkload } from '../../src/servers/workload.js';
@@ -197,6 +198,21 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
     const offset = await caughtUp(c);
     await waitFor('the ACK of the writes', 10_000, () => c.tap.links()[0]!.ackOffset === offset);
     expect(c.tap.links()[0]!.unconfirmedSince).toBeNull();
+  });
+
+  it("inspect's ACK delay on an idle link: the replica's repeated ACKs of the same offset are not counted as delay", async () => {
+    const c = await startCluster({ 'repl-diskless-sync': 'yes' });
+    await replicate(c);
+    await c.master.client.call('SET', 'once', '1');
+    await caughtUp(c);
+    // Idle: the replica ACKs the same offset every second.
+    await sleep(3_500);
+    const summarizer = new LinkSummarizer();
+    for (const event of c.events) summarizer.event(event);
+    const acks = summarizer.summaries()[0]!.acks;
+    expect(acks.count).toBeGreaterThanOrEqual(4);
+    // One ACK period at the most (a replica ACKs once a second), not the time the link sat idle.
+    expect(acks.lagMs!.max).toBeLessThan(1_500);
   });
 
   it('serves several replicas at once, each on its own link', async () => {
