@@ -2,6 +2,7 @@ import { openTrace } from '../trace/reader.js';
 import { toJsonLine } from './json-line.js';
 import { writeOut } from './output.js';
 import { reportCutTail } from './cut-tail.js';
+import { traceBatches } from './trace-batches.js';
 
 export interface ExportFilter {
   link?: number;
@@ -11,23 +12,32 @@ export interface ExportFilter {
   raw?: boolean;
 }
 
+export interface ExportOptions extends ExportFilter {
+  /** Keep reading as the trace grows, until this signal. */
+  follow?: AbortSignal;
+}
+
 /** Output is gathered into blocks this large before it is written. */
 const OUTPUT_BLOCK = 64 * 1024;
 
 /** Writes a trace's records as JSON lines (binary values as {"base64": ...}), streaming. */
-export async function exportJsonLines(path: string, filter: ExportFilter): Promise<void> {
-  const types = filter.type ? new Set<string>(filter.type) : null;
+export async function exportJsonLines(path: string, options: ExportOptions): Promise<void> {
+  const types = options.type ? new Set<string>(options.type) : null;
   const trace = openTrace(path);
   let out = '';
   try {
-    for (const record of trace.records()) {
-      if (filter.link !== undefined && record.link !== filter.link) continue;
-      if (record.type === 'raw' ? !filter.raw : types !== null && !types.has(record.type)) continue;
-      out += `${toJsonLine(record)}\n`;
-      if (out.length > OUTPUT_BLOCK) {
-        await writeOut(out);
-        out = '';
+    for await (const batch of traceBatches(trace, options.follow ?? null)) {
+      for (const record of batch) {
+        if (options.link !== undefined && record.link !== options.link) continue;
+        if (record.type === 'raw' ? !options.raw : types !== null && !types.has(record.type)) continue;
+        out += `${toJsonLine(record)}\n`;
+        if (out.length > OUTPUT_BLOCK) {
+          await writeOut(out);
+          out = '';
+        }
       }
+      if (out.length > 0) await writeOut(out);
+      out = '';
     }
   } finally {
     if (out.length > 0) await writeOut(out);

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import { Unpackr } from 'msgpackr';
 import { CommandBatchError, expandCommandBatch } from '../link/command-batch.js';
@@ -21,9 +22,27 @@ export interface TraceFile {
   /** Notes about a cut-off tail (a crash or kill -9 while recording): reading stopped cleanly there. */
   readonly warnings: string[];
   records(): Generator<TraceRecord, void, undefined>;
+  /**
+   * The records already in the file, then those of each block the writer adds, a batch per block,
+   * until `signal` aborts. A block still being written is waited for, not taken for a cut-off tail.
+   */
+  follow(options: FollowOptions): AsyncGenerator<TraceRecord[], void, undefined>;
   /** The records as the file stores them, command runs and key batches not expanded: for copying a trace. */
   storedRecords(): Generator<StoredRecord, void, undefined>;
   close(): void;
+}
+
+export interface FollowOptions {
+  /** How often the file is looked at for new blocks. */
+  pollMs: number;
+  signal: AbortSignal;
+}
+
+/** What expanding command runs takes from the records before them. */
+interface Expansion {
+  expander: CommandRunExpander;
+  /** The last master-side raw record of each link: where command runs stored by reference take their bytes. */
+  lastRaw: Map<number, RawRecord>;
 }
 
 /** Opens a trace and reads its header; throws TraceFormatError when it is not a readable trace. */
@@ -61,7 +80,7 @@ class BlockReader implements TraceFile {
   readonly header: TraceHeader;
   readonly warnings: string[] = [];
   private offset = 0;
-  private readonly size: number;
+  private size: number;
   private fd: number | null;
   /** Where the block being read starts, for errors found in its records. */
   private blockAt = 0;
@@ -93,26 +112,80 @@ class BlockReader implements TraceFile {
   }
 
   *records(): Generator<TraceRecord, void, undefined> {
-    const header = this.header;
-    const expander = new CommandRunExpander({ maxArgs: header.maxArgs, maxArgBytes: header.maxArgBytes }, header.record !== 'meta');
-    // The last master-side raw record of each link: where command runs stored by reference take their bytes.
-    const lastRaw = new Map<number, RawRecord>();
+    const expansion = this.expansion();
     for (const record of this.storedRecords()) {
       if (record.type !== 'command-run' && record.type !== 'command-batch' && record.type !== 'rdb-keys') {
-        if (record.type === 'raw' && record.dir === 'm2r') lastRaw.set(record.link, record);
-        else if (record.type === 'link-close') lastRaw.delete(record.link);
+        noteRaw(expansion, record);
         yield record;
         continue;
       }
       try {
-        if (record.type === 'rdb-keys') yield* expandRdbKeys(record);
-        else if (record.type === 'command-batch') yield* expandCommandBatch(record);
-        else yield* expander.expand(record.data === undefined ? { ...record, data: this.runBytes(record, lastRaw.get(record.link)) } : record);
+        yield* this.expand(record, expansion);
       } catch (error) {
-        if (!(error instanceof CommandRunError) && !(error instanceof CommandBatchError) && !(error instanceof RdbKeysError)) throw error;
-        throw new TraceFormatError(this.path, this.blockAt, `${error.message}: the file is corrupt`);
+        throw this.corrupt(error);
       }
     }
+  }
+
+  async *follow({ pollMs, signal }: FollowOptions): AsyncGenerator<TraceRecord[], void, undefined> {
+    const expansion = this.expansion();
+    this.blockAt = TRACE_MAGIC.length;
+    let block: unknown[] | null = this.firstRecords;
+    for (;;) {
+      if (block !== null) {
+        const records: TraceRecord[] = [];
+        for (const record of block as StoredRecord[]) {
+          if (record.type !== 'command-run' && record.type !== 'command-batch' && record.type !== 'rdb-keys') {
+            noteRaw(expansion, record);
+            records.push(record);
+            continue;
+          }
+          try {
+            for (const expanded of this.expand(record, expansion)) records.push(expanded);
+          } catch (error) {
+            throw this.corrupt(error);
+          }
+        }
+        if (records.length > 0) yield records;
+      }
+      this.blockAt = this.offset;
+      // Once aborted, the blocks the file holds are read to its end, a cut-off tail reported as such.
+      block = this.nextBlock(!signal.aborted);
+      if (block !== null) continue;
+      if (signal.aborted) return;
+      await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+      this.grown();
+    }
+  }
+
+  private expansion(): Expansion {
+    const header = this.header;
+    return {
+      expander: new CommandRunExpander({ maxArgs: header.maxArgs, maxArgBytes: header.maxArgBytes }, header.record !== 'meta'),
+      lastRaw: new Map(),
+    };
+  }
+
+  /** The events a command run, command batch or key batch holds; what it says is wrong surfaces as they are read (see `corrupt`). */
+  private expand(record: Exclude<StoredRecord, TraceRecord>, { expander, lastRaw }: Expansion): Iterable<TraceRecord> {
+    if (record.type === 'rdb-keys') return expandRdbKeys(record);
+    if (record.type === 'command-batch') return expandCommandBatch(record);
+    return expander.expand(record.data === undefined ? { ...record, data: this.runBytes(record, lastRaw.get(record.link)) } : record);
+  }
+
+  /** An error from expanding a record, as what it is: a corrupt file, at the block being read. */
+  private corrupt(error: unknown): unknown {
+    if (!(error instanceof CommandRunError) && !(error instanceof CommandBatchError) && !(error instanceof RdbKeysError)) return error;
+    return new TraceFormatError(this.path, this.blockAt, `${error.message}: the file is corrupt`);
+  }
+
+  /** Takes in what was appended since the size was last read; a file that shrank was rewritten under us. */
+  private grown(): void {
+    const size = fstatSync(this.fd!).size;
+    if (size < this.offset) {
+      throw new TraceFormatError(this.path, size, `the file shrank from ${this.offset} to ${size} bytes while followed: it was rewritten (a new recording into the same file?); run the command again to read the new one`);
+    }
+    this.size = size;
   }
 
   /** The bytes of a run stored by reference, from its link's last raw record. */
@@ -143,11 +216,18 @@ class BlockReader implements TraceFile {
     this.fd = null;
   }
 
-  /** The next block's records; null at the end of the file or after a cut-off tail. */
-  private nextBlock(): unknown[] | null {
+  /**
+   * The next block's records; null at the end of the file or after a cut-off tail. With `waitForTail`,
+   * an incomplete last block is left to be read whole later (null, nothing consumed).
+   */
+  private nextBlock(waitForTail = false): unknown[] | null {
     const at = this.offset;
     if (at >= this.size) return null;
     const head = this.read(BLOCK_HEADER_BYTES);
+    if (head.length < BLOCK_HEADER_BYTES && waitForTail) {
+      this.offset = at;
+      return null;
+    }
     if (head.length < BLOCK_HEADER_BYTES) {
       this.warnings.push(`the trace is cut off at byte ${at}: ${head.length} bytes of a block header, no records lost from complete blocks`);
       return null;
@@ -158,6 +238,10 @@ class BlockReader implements TraceFile {
       throw new TraceFormatError(this.path, at, `block length ${length} is out of range (1 to ${MAX_BLOCK_BYTES}): the file is corrupt`);
     }
     const payload = this.read(length);
+    if (payload.length < length && waitForTail) {
+      this.offset = at;
+      return null;
+    }
     if (payload.length < length) {
       const records = decodePrefix(payload);
       this.warnings.push(
@@ -194,6 +278,11 @@ class BlockReader implements TraceFile {
  * The complete records at the start of a cut-off block. Found structurally, one at a time: msgpackr's
  * native string extractor reads ahead through the whole buffer and would refuse them all.
  */
+function noteRaw({ lastRaw }: Expansion, record: TraceRecord): void {
+  if (record.type === 'raw' && record.dir === 'm2r') lastRaw.set(record.link, record);
+  else if (record.type === 'link-close') lastRaw.delete(record.link);
+}
+
 function decodePrefix(payload: Buffer): unknown[] {
   const records: unknown[] = [];
   let pos = 0;

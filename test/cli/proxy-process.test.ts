@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/servers/redis-server.js';
+import { freePort, type RedisServer } from '../../src/servers/redis-server.js';
 import { sleep, waitFor } from '../../src/servers/wait.js';
 import { writeMixedWorkload } from '../../src/servers/workload.js';
 import { readTraceRecords } from '../../src/trace/reader.js';
@@ -13,7 +13,7 @@ useClusters();
 const dir = mkdtempSync(join(tmpdir(), 'repltap-proxy-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function proxyWithReplica(trace: string): Promise<{ child: ReturnType<typeof spawnCli>; done: ReturnType<typeof collect>; offset: number }> {
+async function proxyWithReplica(trace: string): Promise<{ child: ReturnType<typeof spawnCli>; done: ReturnType<typeof collect>; offset: number; master: RedisServer }> {
   const master = await startServer({ name: 'proxy-master', config: { 'repl-diskless-sync-delay': 0 } });
   const replica = await startServer({ name: 'proxy-replica' });
   const port = await freePort();
@@ -25,7 +25,7 @@ async function proxyWithReplica(trace: string): Promise<{ child: ReturnType<type
   await writeMixedWorkload(master.client, { commands: 300, seed: 9 });
   const offset = Number((await master.info()).master_repl_offset);
   await waitFor('the replica to catch up through the proxy', 30_000, async () => Number((await replica.info()).master_repl_offset) === offset);
-  return { child, done, offset };
+  return { child, done, offset, master };
 }
 
 describe('repltap proxy as a process', () => {
@@ -79,6 +79,38 @@ describe('repltap proxy as a process', () => {
     expect((await done).code).toBe(0);
     const close = readTraceRecords(trace).records.find((r) => r.type === 'link-close');
     expect(close).toMatchObject({ reason: `cannot connect to the master 127.0.0.1:${nothing}: ECONNREFUSED` });
+  });
+
+  it('inspect --follow shows each event as the running proxy records it, and on SIGINT the timeline (exit 0)', async () => {
+    const trace = join(dir, 'follow.rtrace');
+    const { child, done, offset, master } = await proxyWithReplica(trace);
+    const json = spawnCli(['inspect', trace, '--follow', '--json', '--type', 'command', 'ack']);
+    const events = spawnCli(['inspect', trace, '--follow']);
+    const [jsonDone, eventsDone] = [collect(json), collect(events)];
+    let jsonOut = '';
+    json.stdout!.on('data', (d: Buffer) => (jsonOut += d.toString()));
+    const lines = (): { type: string; offset: number; name?: string; args?: string[] }[] =>
+      jsonOut.split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as { type: string; offset: number });
+    // What was recorded before the follower started.
+    await waitFor('the workload in the followed output', 15_000, async () => lines().some((l) => l.type === 'command' && l.offset === offset));
+    // What the proxy records afterwards: a write, then the replica's ACK of it.
+    await master.client.call('SET', 'followed', 'live');
+    const after = Number((await master.info()).master_repl_offset);
+    await waitFor('the new write and its ACK in the followed output', 15_000, async () => lines().some((l) => l.type === 'ack' && l.offset === after));
+    expect(lines().filter((l) => l.offset > offset)).toEqual([
+      expect.objectContaining({ type: 'command', name: 'set', args: ['followed', 'live'], offset: after }),
+      expect.objectContaining({ type: 'ack', offset: after }),
+    ]);
+    json.kill('SIGINT');
+    events.kill('SIGINT');
+    const [jsonResult, eventsResult] = await Promise.all([jsonDone, eventsDone]);
+    expect(jsonResult).toMatchObject({ code: 0, stderr: '' });
+    expect(eventsResult).toMatchObject({ code: 0, stderr: '' });
+    expect(eventsResult.stdout).toMatch(new RegExp(`link 1  @${after} db\\d+ set followed live\n`));
+    expect(eventsResult.stdout).toMatch(/\n\nlink 1: replica .* \(still open when the trace ended\)\n/);
+    expect(eventsResult.stdout).toContain(`last ${after} at`);
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(0);
   });
 
   it('refuses a listen address in use (exit 2)', async () => {

@@ -74,10 +74,11 @@ describe('repltap rdb', () => {
     if (name.includes('corrupt_ziplist')) expect(stdout.trim().split('\n').length).toBe(15);
   });
 
-  it('reports a truncated file with the offset where it ends', async () => {
-    const { code, stderr } = await runCli(['rdb', join(import.meta.dirname, '..', '..', 'package.json')]);
+  it.each([[[]], [['--json', '--summary']]])('a file that is not an RDB (%j): the error alone, no blank summary', async (flags) => {
+    const { code, stdout, stderr } = await runCli(['rdb', join(import.meta.dirname, '..', '..', 'package.json'), ...flags]);
     expect(code).toBe(2);
     expect(stderr).toContain('at byte 0: not an RDB file');
+    expect(stdout).toBe('');
   });
 
   it('matches keys with Redis glob syntax', () => {

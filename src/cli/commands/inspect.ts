@@ -9,6 +9,7 @@ import { writeOut } from '../output.js';
 import { renderHeader, renderLink } from '../render-timeline.js';
 import { parseInteger } from '../parse-options.js';
 import { reportCutTail } from '../cut-tail.js';
+import { abortOnSignal, traceBatches } from '../trace-batches.js';
 
 interface InspectOptions {
   json?: boolean;
@@ -16,6 +17,7 @@ interface InspectOptions {
   link?: number;
   type?: string[];
   raw?: boolean;
+  follow?: boolean;
 }
 
 /** Output is gathered into blocks this large before it is written. */
@@ -29,16 +31,22 @@ export function registerInspect(program: Command): void {
     .option('--json', 'one JSON object per event per line (binary values as {"base64": ...})')
     .option('--events', 'list every event with its time, then the per-link timeline')
     .option('--link <id>', 'only this link', (v) => parseInteger(v, '--link', 1))
-    .option('--type <types...>', 'with --json or --events: only these event types (e.g. psync fullresync ack)')
+    .option('--type <types...>', 'with --json, --events or --follow: only these event types (e.g. psync fullresync ack)')
     .option('--raw', 'with --json: also the raw byte records of a --record full trace (base64)')
-    .addHelpText('after', '\nExit status: 0 read completely; 2 not a readable trace, or cut off inside a block (what could be read is shown, then where the cut is).')
+    .option('-f, --follow', "keep reading as a running tap records: each event as it is written (as --events, or --json), until Ctrl-C; then, without --json, the timeline")
+    .addHelpText('after', '\nExit status: 0 read completely (or followed until SIGINT or SIGTERM); 2 not a readable trace, or cut off inside a block (what could be read is shown, then where the cut is).')
     .action(async (path: string, options: InspectOptions) => inspect(path, options));
 }
 
 async function inspect(path: string, options: InspectOptions): Promise<void> {
   if (options.raw && !options.json) throw new UsageError('--raw goes with --json');
-  if (options.json) return exportJsonLines(path, options);
+  const follow = options.follow ? abortOnSignal() : null;
+  if (options.json) {
+    const { follow: _follow, ...filter } = options;
+    return exportJsonLines(path, follow ? { ...filter, follow } : filter);
+  }
   const types = options.type ? new Set<string>(options.type) : null;
+  const events = options.events || follow !== null;
   const trace = openTrace(path);
   const summarizer = new LinkSummarizer();
   let out = '';
@@ -49,17 +57,20 @@ async function inspect(path: string, options: InspectOptions): Promise<void> {
   try {
     out += renderHeader(path, trace.header);
     let firstT: number | null = null;
-    for (const record of trace.records()) {
-      if (options.link !== undefined && record.link !== options.link) continue;
-      summarizer.add(record);
-      if (options.events && record.type !== 'raw' && (types === null || types.has(record.type as LinkEventType))) {
-        firstT ??= record.t;
-        out += `+${((record.t - firstT) / 1000).toFixed(3).padStart(9)}s  link ${record.link}  ${describeEvent(record)}\n`;
+    for await (const batch of traceBatches(trace, follow)) {
+      for (const record of batch) {
+        if (options.link !== undefined && record.link !== options.link) continue;
+        summarizer.add(record);
+        if (events && record.type !== 'raw' && (types === null || types.has(record.type as LinkEventType))) {
+          firstT ??= record.t;
+          out += `+${((record.t - firstT) / 1000).toFixed(3).padStart(9)}s  link ${record.link}  ${describeEvent(record)}\n`;
+        }
+        if (out.length > OUTPUT_BLOCK) await flush();
       }
-      if (out.length > OUTPUT_BLOCK) await flush();
+      await flush();
     }
     const links = summarizer.summaries();
-    if (options.events) out += '\n';
+    if (events) out += '\n';
     out += links.length === 0 ? 'no links in this trace\n' : links.map(renderLink).join('\n');
   } finally {
     await flush();

@@ -128,8 +128,10 @@ async function rdb(file: string, options: RdbOptions): Promise<void> {
     await parallel.cancel();
   }
   const summary = builder.summary;
-  if (options.json && options.summary) out += `${JSON.stringify(summary)}\n`;
-  else if (!options.json) out += renderSummary(file, summary, filtered, decoder.trailingBytes);
+  // A file refused at its header is not an RDB: a summary of it would be all blanks.
+  const decodedAny = failure === null || summary.rdbVersion !== null;
+  if (options.json && options.summary && decodedAny) out += `${JSON.stringify(summary)}\n`;
+  else if (!options.json && decodedAny) out += renderSummary(file, summary, filtered, decoder.trailingBytes);
   await writeOut(out);
   if (failure === null && summary.checksum === 'mismatch') {
     failure = `${file}: checksum mismatch: the file stores ${summary.storedChecksum}, its content gives ${summary.computedChecksum} (the file is corrupt)`;

@@ -1,0 +1,128 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LinkEvent } from '../../src/link/events.js';
+import { TRACE_MAGIC } from '../../src/trace/format.js';
+import { openTrace } from '../../src/trace/reader.js';
+import { TraceWriter } from '../../src/trace/writer.js';
+import { sleep } from '../../src/servers/wait.js';
+import { traceHeader } from '../support/trace-header.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'repltap-follow-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const POLL_MS = 10;
+
+function commands(from: number, n: number): LinkEvent[] {
+  return Array.from({ length: n }, (_, i) => ({
+    type: 'command',
+    t: 1_700_000_000_000 + from + i,
+    link: 1,
+    offset: (from + i + 1) * 40,
+    size: 40,
+    name: 'set',
+    argc: 3,
+    args: [Buffer.from(`key:${from + i}`), Buffer.from('value')],
+    db: 0,
+  }));
+}
+
+/** A trace of a header block, then one block per batch: the file's bytes and where each block starts. */
+function blocks(name: string, batches: LinkEvent[][]): { bytes: Buffer; starts: number[] } {
+  const path = join(dir, name);
+  const writer = new TraceWriter(path, traceHeader());
+  const starts = [readFileSync(path).length];
+  for (const batch of batches) {
+    for (const event of batch) writer.append(event);
+    writer.flush();
+    starts.push(readFileSync(path).length);
+  }
+  writer.close();
+  return { bytes: readFileSync(path), starts };
+}
+
+/** Whether a promise settles within a few polls. */
+async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void promise.then(() => (settled = true));
+  await sleep(POLL_MS * 6);
+  return settled;
+}
+
+describe('following a trace as it is written', () => {
+  const [a, b] = [commands(0, 100), commands(100, 100)];
+  const { bytes, starts } = blocks('source.rtrace', [a, b]);
+  const [headerEnd, aEnd, bEnd] = starts as [number, number, number];
+
+  it('gives the records written so far, then each block once it is whole, and ends when aborted', async () => {
+    const path = join(dir, 'growing.rtrace');
+    writeFileSync(path, bytes.subarray(0, aEnd));
+    const trace = openTrace(path);
+    const controller = new AbortController();
+    const batches = trace.follow({ pollMs: POLL_MS, signal: controller.signal });
+    expect((await batches.next()).value).toEqual(a);
+
+    const next = batches.next();
+    // Half a block is a block still being written: waited for, not a cut-off tail.
+    appendFileSync(path, bytes.subarray(aEnd, aEnd + 3));
+    expect(await settlesSoon(next)).toBe(false);
+    appendFileSync(path, bytes.subarray(aEnd + 3, aEnd + 200));
+    expect(await settlesSoon(next)).toBe(false);
+    appendFileSync(path, bytes.subarray(aEnd + 200, bEnd));
+    expect((await next).value).toEqual(b);
+
+    const end = batches.next();
+    expect(await settlesSoon(end)).toBe(false);
+    controller.abort();
+    expect(await end).toEqual({ done: true, value: undefined });
+    expect(trace.warnings).toEqual([]);
+    trace.close();
+  });
+
+  it('reads a block still cut off when following stops as far as it goes, and says where it is cut', async () => {
+    const path = join(dir, 'cut.rtrace');
+    const cut = aEnd + Math.floor((bEnd - aEnd) / 2);
+    writeFileSync(path, bytes.subarray(0, cut));
+    const trace = openTrace(path);
+    const controller = new AbortController();
+    const batches = trace.follow({ pollMs: POLL_MS, signal: controller.signal });
+    expect((await batches.next()).value).toEqual(a);
+    const next = batches.next();
+    expect(await settlesSoon(next)).toBe(false);
+    controller.abort();
+    const partial = (await next).value as LinkEvent[];
+    expect(partial.length).toBeGreaterThan(0);
+    expect(partial).toEqual(b.slice(0, partial.length));
+    expect((await batches.next()).done).toBe(true);
+    expect(trace.warnings.join()).toContain(`cut off at byte ${cut}, inside the block that starts at byte ${aEnd}`);
+    trace.close();
+  });
+
+  it('refuses a file that shrinks while followed (rewritten by a new recording) with a precise error', async () => {
+    const path = join(dir, 'rewritten.rtrace');
+    writeFileSync(path, bytes);
+    const trace = openTrace(path);
+    const batches = trace.follow({ pollMs: POLL_MS, signal: new AbortController().signal });
+    expect((await batches.next()).value).toEqual(a);
+    expect((await batches.next()).value).toEqual(b);
+    truncateSync(path, headerEnd);
+    await expect(batches.next()).rejects.toThrow(`at byte ${headerEnd}: the file shrank from ${bEnd} to ${headerEnd} bytes while followed`);
+    trace.close();
+  });
+
+  it('starts from a trace holding only its header', async () => {
+    const path = join(dir, 'header-only.rtrace');
+    writeFileSync(path, bytes.subarray(0, headerEnd));
+    expect(headerEnd).toBeGreaterThan(TRACE_MAGIC.length);
+    const trace = openTrace(path);
+    const controller = new AbortController();
+    const batches = trace.follow({ pollMs: POLL_MS, signal: controller.signal });
+    const next = batches.next();
+    appendFileSync(path, bytes.subarray(headerEnd, aEnd));
+    expect((await next).value).toEqual(a);
+    controller.abort();
+    expect((await batches.next()).done).toBe(true);
+    trace.close();
+  });
+});
