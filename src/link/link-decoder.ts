@@ -48,6 +48,16 @@ export class LinkDecoder {
     return dir === 'm2r' ? this.master.releaseInput() : this.replica.releaseInput();
   }
 
+  /** Where AUTH passwords lie in the replica's bytes the last r2m chunk completed (`[start, end)` position pairs); none when secrets are recorded. */
+  get secretRanges(): readonly number[] {
+    return this.replica.secretRanges;
+  }
+
+  /** Where a replica frame in progress that may be an AUTH starts, else -1 (see RawRedactor). */
+  get secretFrom(): number {
+    return this.replica.secretFrom;
+  }
+
   /** Payload bytes of the RDB in progress, or null outside the RDB phase. */
   get rdbBytes(): number | null {
     return this.master.rdbBytes;

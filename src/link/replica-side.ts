@@ -17,6 +17,8 @@ export class ReplicaSideDecoder {
   private t = 0;
   private out: RecordedEvent[] = [];
   private readonly onFrame = (frame: CommandFrame): void => this.frame(frame);
+  /** Where AUTH passwords lie in what the last `feed` completed: `[start, end)` pairs of positions; empty when secrets are recorded. */
+  readonly secretRanges: number[] = [];
 
   constructor(
     private readonly opts: LinkDecoderOptions,
@@ -34,6 +36,18 @@ export class ReplicaSideDecoder {
     return this.failed ? 0 : this.scanner.partialFrameBytes;
   }
 
+  /**
+   * Where the frame in progress starts when it may be an AUTH (its name is AUTH or not read yet),
+   * so that its bytes are not recorded before its password is found; -1 otherwise.
+   */
+  get secretFrom(): number {
+    if (this.failed || this.opts.recordSecrets) return -1;
+    const pending = this.scanner.partialFrameBytes;
+    if (pending === 0) return -1;
+    const name = this.scanner.partialFrameName;
+    return name === null || name.lower === 'auth' ? this.scanner.position - pending : -1;
+  }
+
   /** Stops referencing bytes fed earlier: the arguments of a command frame not yet complete are copied. */
   releaseInput(): boolean {
     if (!this.failed) this.scanner.releaseInput();
@@ -49,6 +63,7 @@ export class ReplicaSideDecoder {
   }
 
   feed(chunk: Buffer, t: number, out: RecordedEvent[]): void {
+    this.secretRanges.length = 0;
     if (this.failed) return;
     this.t = t;
     this.out = out;
@@ -81,6 +96,7 @@ export class ReplicaSideDecoder {
       }
     }
     out.push({ type: 'handshake', t, link, pos, dir: 'r2m', command: this.commandText(name, frame) });
+    if (name === 'auth' && !this.opts.recordSecrets && frame.argc > 1) this.notePassword(frame);
     if (name === 'psync' && args.length >= 2) {
       const offset = parseInteger(args[1]!);
       if (offset !== null) {
@@ -93,6 +109,30 @@ export class ReplicaSideDecoder {
       this.state.enter('sync-wait', this.state.bytes.m2r, pos);
       out.push({ type: 'sync', t, link, pos });
     }
+  }
+
+  /**
+   * Where an AUTH frame's password lies. In a multibulk it is the last bulk's content, just before
+   * the final CRLF. An inline command (which no replica sends) is hidden from its second byte to
+   * its newline, which keeps it a line of the protocol.
+   */
+  private notePassword(frame: CommandFrame): void {
+    const end = frame.start + frame.size;
+    if (frame.kind === 'inline') {
+      this.secretRanges.push(frame.start + 1, end - 1);
+      return;
+    }
+    const last = frame.argc - 2;
+    const kept = frame.args[last];
+    if (kept === undefined) {
+      // Past maxArgs: where the password starts is not known, so all but the frame's first byte goes.
+      this.secretRanges.push(frame.start + 1, end);
+      return;
+    }
+    let length = kept.length;
+    const cut = frame.cut;
+    if (cut !== null) for (let k = 0; k < cut.length; k += 2) if (cut[k] === last) length = cut[k + 1]!;
+    this.secretRanges.push(end - 2 - length, end - 2);
   }
 
   private commandText(name: string, frame: CommandFrame): string {

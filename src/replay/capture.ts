@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import type { LinkEvent, RecordLevel } from '../link/events.js';
 import { decodingFor } from '../link/decoder-options.js';
 import { LinkDecoder } from '../link/link-decoder.js';
+import { RawRedactor } from '../link/raw-redactor.js';
 import { encodeCommand, type RespArg } from '../resp/encode.js';
 import { DEFAULT_SCANNER_OPTIONS } from '../resp/command-scanner.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../tap/address.js';
@@ -59,6 +60,8 @@ export class Capture {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly raw: boolean;
+  /** At --record full without --record-secrets: what of the bytes sent is recorded. */
+  private readonly redactor: RawRedactor | null;
   private readonly pending: RespArg[][] = [];
   private commandCount = 0;
   /**
@@ -85,6 +88,7 @@ export class Capture {
     const record = options.record ?? 'full';
     this.raw = record === 'full';
     this.decoder = new LinkDecoder({ link: LINK, ...decodingFor(record), recordSecrets: options.recordSecrets ?? false });
+    this.redactor = this.raw && !options.recordSecrets ? new RawRedactor() : null;
     this.trace = new TraceWriter(
       options.trace,
       newTraceHeader({
@@ -145,8 +149,12 @@ export class Capture {
   private send(bytes: Buffer): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
     const t = this.clock();
-    if (this.raw) this.trace.append({ type: 'raw', t, link: LINK, dir: 'r2m', pos: this.decoder.state.bytes.r2m, data: bytes });
-    this.emit(this.decoder.feed('r2m', bytes, t));
+    const pos = this.decoder.state.bytes.r2m;
+    const events = this.decoder.feed('r2m', bytes, t);
+    // What capture sends is whole frames: an AUTH's password is found in the same call.
+    const piece = this.redactor === null ? { pos, data: bytes } : this.redactor.take(bytes, pos, this.decoder.secretRanges, this.decoder.secretFrom);
+    if (this.raw && piece !== null) this.trace.append({ type: 'raw', t, link: LINK, dir: 'r2m', pos: piece.pos, data: piece.data });
+    this.emit(events);
     this.socket.write(bytes);
   }
 

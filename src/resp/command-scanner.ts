@@ -159,6 +159,11 @@ export class CommandScanner {
     return this.state === S_START ? 0 : this.pos - this.frameStart;
   }
 
+  /** The name of the frame in progress once its argument 0 is read; null before that, between frames, and for an inline command until its line ends. */
+  get partialFrameName(): CommandName | null {
+    return this.state === S_START ? null : this.name;
+  }
+
   /**
    * Copies the arguments of the frame in progress that are views of chunks fed, so that their
    * memory may be overwritten. (An argument that spans chunks, names and inline parts are copies.)

@@ -5,6 +5,7 @@ import type { FaultPlanner, Step } from '../faults/planner.js';
 import type { Direction, FaultEvent, LinkEvent, RecordedEvent } from '../link/events.js';
 import type { LinkDecoderOptions } from '../link/decoder-options.js';
 import { LinkDecoder } from '../link/link-decoder.js';
+import { RawRedactor, type RawPiece } from '../link/raw-redactor.js';
 import type { LinkState } from '../link/link-state.js';
 import { StreamArrivals } from '../link/stream-arrivals.js';
 import type { CommandScannerOptions } from '../resp/command-scanner.js';
@@ -56,6 +57,8 @@ export class LinkSession {
   private graceTimer: NodeJS.Timeout | null = null;
   private cutting = false;
   private readonly buffers: ReadBuffers;
+  /** At --record full without --record-secrets: what of the replica's bytes is recorded. */
+  private readonly redactor: RawRedactor | null;
 
   constructor(
     readonly id: number,
@@ -64,6 +67,7 @@ export class LinkSession {
     private readonly sink: SessionSink,
   ) {
     this.decoder = new LinkDecoder({ link: id, args: opts.args, rdb: opts.rdb, recordSecrets: opts.recordSecrets, scanner: opts.scanner });
+    this.redactor = opts.raw && !opts.recordSecrets ? new RawRedactor() : null;
     this.replicaAddress = formatHostPort({ host: replica.remoteAddress ?? '?', port: replica.remotePort ?? 0 });
     this.openedAt = opts.clock();
     // Nothing is read from the replica until the master connection exists to take it.
@@ -175,12 +179,15 @@ export class LinkSession {
     const t = this.opts.clock();
     const state = this.decoder.state;
     const start = state.bytes[dir];
-    if (this.opts.raw) this.sink.raw({ type: 'raw', t, link: this.id, dir, pos: start, data: chunk });
+    // The replica's bytes are recorded once decoded, when AUTH passwords in them are known.
+    const redacted = dir === 'r2m' ? this.redactor : null;
+    if (this.opts.raw && redacted === null) this.sink.raw({ type: 'raw', t, link: this.id, dir, pos: start, data: chunk });
     const faults = this.opts.faults;
     if (faults.idle(this.id, dir)) {
       // Frames go into command runs, or batches at --record meta (one event a chunk, not one a
       // frame); the fault planner below needs events one by one.
       const events = this.decoder.feedRuns(dir, chunk, t);
+      if (redacted !== null) this.recordRedacted(redacted.take(chunk, start, this.decoder.secretRanges, this.decoder.secretFrom), t);
       if (dir === 'r2m') this.noteAcks(events, t);
       else if (state.masterOffset !== null) this.arrivals.note(state.masterOffset, t);
       if (events.length > 0) this.sink.events(events);
@@ -189,6 +196,7 @@ export class LinkSession {
     const before: PhaseMark = { phase: state.phase, start: { ...state.phaseStart }, rdbLength: state.rdbLength };
     const pendingBefore = this.decoder.pendingBytes(dir);
     const events = this.decoder.feed(dir, chunk, t);
+    if (redacted !== null) this.recordRedacted(redacted.take(chunk, start, this.decoder.secretRanges, this.decoder.secretFrom), t);
     if (dir === 'r2m') this.noteAcks(events, t);
     else if (state.masterOffset !== null) this.arrivals.note(state.masterOffset, t);
     const plan = faults.plan({ link: this.id, dir, chunk, start, events, before, state, pendingBefore, pendingAfter: this.decoder.pendingBytes(dir), now: t });
@@ -262,9 +270,15 @@ export class LinkSession {
     });
   }
 
+  private recordRedacted(piece: RawPiece | null, t: number): void {
+    if (piece !== null) this.sink.raw({ type: 'raw', t, link: this.id, dir: 'r2m', pos: piece.pos, data: piece.data });
+  }
+
   private finish(): void {
     if (this.graceTimer) clearTimeout(this.graceTimer);
-    this.sink.events(this.decoder.close(this.opts.clock(), this.reason ?? 'closed'));
+    const t = this.opts.clock();
+    if (this.redactor !== null) this.recordRedacted(this.redactor.finish(), t);
+    this.sink.events(this.decoder.close(t, this.reason ?? 'closed'));
     this.sink.closed(this);
   }
 }

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { RdbKeyEvent } from '../../src/link/events.js';
 import { LinkSummarizer } from '../../src/trace/link-summary.js';
 import { openTrace, readTraceRecords } from '../../src/trace/reader.js';
@@ -228,6 +228,36 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
     expect(c.tap.links().map((l) => l.id)).toEqual([1, 2]);
     expect(await second.digest()).toBe(await c.master.digest());
     expect(await c.replica.digest()).toBe(await c.master.digest());
+  });
+
+  it.each([false, true])('AUTH at --record full (--record-secrets %s): the replica authenticates; its password is in the trace only when asked for', async (recordSecrets) => {
+    const password = 'tap-Secret-9f2c';
+    const dir = mkdtempSync(join(tmpdir(), 'repltap-auth-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const trace = join(dir, 'auth.rtrace');
+    const c = await startCluster({ requirepass: password }, { trace, record: 'full', recordSecrets }, { masterauth: password });
+    await seedDataset(c.master.client, 50);
+    await replicate(c);
+    await caughtUp(c);
+    expect(await c.replica.digest()).toBe(await c.master.digest());
+    await c.tap.close();
+    expect(readFileSync(trace).includes(password)).toBe(recordSecrets);
+    const { records } = readTraceRecords(trace);
+    const handshake = records.filter((r) => r.type === 'handshake' && r.dir === 'r2m').map((r) => (r.type === 'handshake' && r.dir === 'r2m' ? r.command : ''));
+    expect(handshake).toContain(recordSecrets ? `AUTH ${password}` : 'AUTH (redacted)');
+    // The replica's bytes, every one at its position: the password's as many '*' unless kept.
+    let at = 0;
+    const replicaBytes: Buffer[] = [];
+    for (const r of records) {
+      if (r.type !== 'raw' || r.dir !== 'r2m') continue;
+      expect(r.pos).toBe(at);
+      at += r.data.length;
+      replicaBytes.push(Buffer.from(r.data));
+    }
+    const close = records.find((r) => r.type === 'link-close');
+    expect(close?.type === 'link-close' && close.bytes.r2m).toBe(at);
+    const authFrame = `*2\r\n$4\r\nAUTH\r\n$${password.length}\r\n${recordSecrets ? password : '*'.repeat(password.length)}\r\n`;
+    expect(Buffer.concat(replicaBytes).toString('latin1')).toContain(authFrame);
   });
 
   it('records why a link closed when the master cannot be reached', async () => {

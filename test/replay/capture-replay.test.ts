@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,10 @@ describe('capture then replay into a real replica', () => {
     expect(stderr).toContain('captured 3 commands');
     const records = readTraceRecords(trace).records;
     expect(records).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'handshake', command: 'AUTH (redacted)' })]));
+    // At --record full (capture's default) the bytes sent are recorded too, the password as '*'.
+    expect(readFileSync(trace).includes('s3cret')).toBe(false);
+    const sent = Buffer.concat(records.flatMap((r) => (r.type === 'raw' && r.dir === 'r2m' ? [Buffer.from(r.data)] : []))).toString('latin1');
+    expect(sent).toContain('*2\r\n$4\r\nAUTH\r\n$6\r\n******\r\n');
   });
 
   it('capture as a process stops on SIGTERM with the trace flushed and the link closed', async () => {
