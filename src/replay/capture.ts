@@ -101,6 +101,13 @@ export class Capture {
         maxArgs: DEFAULT_SCANNER_OPTIONS.maxArgs,
         recordSecrets: options.recordSecrets ?? false,
       }),
+      {
+        // A capture is for its trace: one that can no longer be written ends it.
+        onFailure: (error) => {
+          this.failure ??= error.message;
+          this.stop(error.message);
+        },
+      },
     );
     this.flushTimer = setInterval(() => this.trace.flush(), TRACE_FLUSH_MS);
     this.flushTimer.unref();

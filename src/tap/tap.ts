@@ -10,6 +10,7 @@ import { decodingFor, defaultRdbDepth, type RdbDepth } from '../link/decoder-opt
 import type { Fault } from '../faults/spec.js';
 import type { LinkEvent, RecordedEvent, RecordLevel } from '../link/events.js';
 import { DEFAULT_SCANNER_OPTIONS } from '../resp/command-scanner.js';
+import type { TraceWriteError } from '../trace/errors.js';
 import { TRACE_FLUSH_MS, type RawRecord } from '../trace/format.js';
 import { newTraceHeader } from '../trace/header.js';
 import { TraceWriter } from '../trace/writer.js';
@@ -114,7 +115,15 @@ export class Tap extends EventEmitter<TapEvents> {
       maxArgs: resolved.maxArgs,
       recordSecrets: resolved.recordSecrets,
     });
-    const trace = options.trace ? new TraceWriter(options.trace, header) : null;
+    let trace: TraceWriter | null = null;
+    try {
+      // A trace that cannot be written stops recording, not forwarding: the replicas depend on the links.
+      const onFailure = (error: TraceWriteError): void => resolved.logger.error({ trace: options.trace, code: error.code }, `${error.message}: recording stopped; the links are still forwarded`);
+      if (options.trace) trace = new TraceWriter(options.trace, header, { onFailure });
+    } catch (error) {
+      server.close();
+      throw error;
+    }
     resolved.logger.info({ listen: formatHostPort(address), master: formatHostPort(master), trace: options.trace ?? null, record: resolved.record }, 'tap listening');
     return new Tap(server, address, master, trace, planner, resolved);
   }
@@ -173,6 +182,11 @@ export class Tap extends EventEmitter<TapEvents> {
       this.deadline = setTimeout(() => this.onDeadline(), Math.max(1, Math.ceil(next - now)));
       this.deadline.unref();
     }
+  }
+
+  /** Why the trace stopped being written (the links went on without it), or null. */
+  get traceFailure(): string | null {
+    return this.trace?.failed?.message ?? null;
   }
 
   /** The live links, oldest first. */

@@ -2,6 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { Packr } from 'msgpackr';
 import type { CommandBatchEvent, CommandEvent, CommandRunEvent, RdbKeyEvent, RdbKeysEvent, RecordedEvent } from '../link/events.js';
+import { TraceWriteError } from './errors.js';
 import { BLOCK_HEADER_BYTES, BLOCK_TARGET_BYTES, TRACE_MAGIC, type CommandRunByReference, type RawRecord, type StoredRecord, type TraceHeader } from './format.js';
 import {
   commandBatchRecordBound,
@@ -18,6 +19,14 @@ import {
   rdbKeysRecordBound,
 } from './record-encoder.js';
 
+export interface TraceWriterOptions {
+  /**
+   * Called once if a write fails after the header (a full disk, a size limit): the writer then
+   * drops what it is given, so that a tap keeps forwarding. Without it, the failure is thrown.
+   */
+  onFailure?: (error: TraceWriteError) => void;
+}
+
 /**
  * Appends records to a trace file in CRC-checked blocks. Writes are synchronous: a block goes to
  * the page cache in microseconds, ordering is trivially kept, and the writer never holds more than
@@ -29,20 +38,38 @@ export class TraceWriter {
   /** Bytes used in `block`, its header included. */
   private used = BLOCK_HEADER_BYTES;
   private fd: number | null;
+  /** Bytes written to the file. */
+  private written = 0;
+  /** Why writing stopped, once it has. */
+  private failure: TraceWriteError | null = null;
+  /** Set once the header is written: a failure before that is thrown, whatever the options say. */
+  private onFailure: ((error: TraceWriteError) => void) | null = null;
   /** Master-side positions `[pos, end)` the last `raw` record of each link holds. */
   private readonly lastRaw = new Map<number, { pos: number; end: number }>();
 
   constructor(
     readonly path: string,
     header: TraceHeader,
+    options: TraceWriterOptions = {},
   ) {
-    this.fd = openSync(path, 'w');
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (error) {
+      throw new TraceWriteError(path, 0, error);
+    }
     this.writeAll(TRACE_MAGIC);
     this.append(header);
     this.flush();
+    this.onFailure = options.onFailure ?? null;
+  }
+
+  /** Why writing stopped (reported once to `onFailure`), or null. */
+  get failed(): TraceWriteError | null {
+    return this.failure;
   }
 
   append(record: StoredRecord | RecordedEvent | TraceHeader): void {
+    if (this.failure !== null) return;
     if (record.type === 'command') this.appendEncoded(record, commandRecordBound(record), encodeCommandRecord);
     else if (record.type === 'command-run') this.appendRun(record);
     else if (record.type === 'raw') this.appendRaw(record);
@@ -126,7 +153,10 @@ export class TraceWriter {
 
   /** Writes the records appended so far. */
   flush(): void {
-    if (this.used === BLOCK_HEADER_BYTES || this.fd === null) return;
+    if (this.used === BLOCK_HEADER_BYTES || this.fd === null) {
+      this.used = BLOCK_HEADER_BYTES;
+      return;
+    }
     const payload = this.block.subarray(BLOCK_HEADER_BYTES, this.used);
     this.block.writeUInt32LE(payload.length, 0);
     this.block.writeUInt32LE(crc32(payload), 4);
@@ -150,8 +180,26 @@ export class TraceWriter {
   }
 
   private writeAll(bytes: Uint8Array): void {
+    if (this.failure !== null) return;
     if (this.fd === null) throw new Error(`trace ${this.path} is closed`);
     let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    try {
+      while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    } catch (error) {
+      this.fail(new TraceWriteError(this.path, this.written + done, error));
+    }
+    this.written += done;
+  }
+
+  private fail(failure: TraceWriteError): void {
+    this.failure = failure;
+    try {
+      closeSync(this.fd!);
+    } catch {
+      // The file is given up on: what closing it says adds nothing to the failure.
+    }
+    this.fd = null;
+    if (this.onFailure === null) throw failure;
+    this.onFailure(failure);
   }
 }

@@ -113,6 +113,41 @@ describe('repltap proxy as a process', () => {
     expect((await done).code).toBe(0);
   });
 
+  it('a trace that can no longer be written (a file size limit) stops recording, not forwarding; exit 2 says where it ends', async () => {
+    const trace = join(dir, 'limited.rtrace');
+    const master = await startServer({ name: 'limit-master', config: { 'repl-diskless-sync-delay': 0 } });
+    // About 300 KB of key records in the trace, past the 64 KiB limit.
+    await master.client.call('DEBUG', 'POPULATE', 20_000, 'key', 64);
+    const replica = await startServer({ name: 'limit-replica' });
+    const port = await freePort();
+    const child = spawnCli(['proxy', '--master', master.address, '--listen', `127.0.0.1:${port}`, '--trace', trace], {}, 64);
+    const done = collect(child);
+    await replica.client.call('REPLICAOF', '127.0.0.1', port);
+    await waitFor('the replica to sync through the proxy', 30_000, async () => (await replica.info()).master_link_status === 'up');
+    await writeMixedWorkload(master.client, { commands: 300, seed: 4 });
+    const offset = Number((await master.info()).master_repl_offset);
+    await waitFor('the replica to catch up through the proxy', 30_000, async () => Number((await replica.info()).master_repl_offset) === offset);
+    expect(await replica.digest()).toBe(await master.digest());
+    child.kill('SIGTERM');
+    const { code, stderr } = await done;
+    expect(code).toBe(2);
+    const errors = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string; code?: string }).filter((l) => l.level >= 50);
+    expect(errors).toEqual([expect.objectContaining({ code: 'EFBIG', msg: expect.stringMatching(/^cannot write the trace .*limited\.rtrace past byte \d+: .*\(EFBIG\): recording stopped; the links are still forwarded$/) })]);
+    expect(stderr).toMatch(/repltap: cannot write the trace .* \(EFBIG\): the trace ends there\n/);
+    expect(stderr).not.toContain('internal error');
+    // What was written before the limit reads back.
+    expect(readTraceRecords(trace).records.some((r) => r.type === 'fullresync')).toBe(true);
+  });
+
+  it.each([
+    ['a directory that does not exist', '/nonexistent-dir/t.rtrace', 'its directory does not exist (ENOENT)'],
+    ['a full device', '/dev/full', 'no space left on the device (ENOSPC)'],
+  ])('refuses a trace it cannot write at start, in %s (exit 2)', async (_, path, why) => {
+    const { code, stderr } = await runCli(['proxy', '--master', '127.0.0.1:1', '--listen', '127.0.0.1:0', '--trace', path]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`repltap: cannot write the trace ${path}: ${why}\n`);
+  });
+
   it('refuses a listen address in use (exit 2)', async () => {
     const busy = await startServer({ name: 'busy' });
     const { code, stderr } = await runCli(['proxy', '--master', '127.0.0.1:1', '--listen', busy.address]);

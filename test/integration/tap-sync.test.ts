@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { RdbKeyEvent } from '../../src/link/events.js';
+import { TraceWriteError } from '../../src/trace/errors.js';
 import { LinkSummarizer } from '../../src/trace/link-summary.js';
 import { openTrace, readTraceRecords } from '../../src/trace/reader.js';
+import { freePort } from '../../src/servers/redis-server.js';
 import { sleep, waitFor } from '../../src/servers/wait.js';
+import { startTap } from '../../src/tap/tap.js';
 import { seedDataset, writeMixedWorkload } from '../../src/servers/workload.js';
 import { caughtUp, ofType, replicate, startCluster, startServer, useClusters, type Cluster } from '../support/cluster.js';
 
@@ -258,6 +261,14 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
     expect(close?.type === 'link-close' && close.bytes.r2m).toBe(at);
     const authFrame = `*2\r\n$4\r\nAUTH\r\n$${password.length}\r\n${recordSecrets ? password : '*'.repeat(password.length)}\r\n`;
     expect(Buffer.concat(replicaBytes).toString('latin1')).toContain(authFrame);
+  });
+
+  it('startTap rejects a trace it cannot write, and leaves nothing listening', async () => {
+    const port = await freePort();
+    await expect(startTap({ master: '127.0.0.1:1', listen: `127.0.0.1:${port}`, trace: '/dev/full' })).rejects.toThrow(TraceWriteError);
+    const tap = await startTap({ master: '127.0.0.1:1', listen: `127.0.0.1:${port}` });
+    expect(tap.address.port).toBe(port);
+    await tap.close();
   });
 
   it('records why a link closed when the master cannot be reached', async () => {

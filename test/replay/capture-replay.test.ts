@@ -98,6 +98,16 @@ describe('capture then replay into a real replica', () => {
     expect(sent).toContain('*2\r\n$4\r\nAUTH\r\n$6\r\n******\r\n');
   });
 
+  it('capture stops with exit 2 and says where its trace ends when it can no longer be written (a file size limit)', async () => {
+    const master = await startServer({ name: 'limit-master', config: { 'repl-diskless-sync-delay': 0 } });
+    await master.client.call('DEBUG', 'POPULATE', 20_000, 'key', 64);
+    const trace = join(dir, 'limited.rtrace');
+    const { code, stderr } = await collect(spawnCli(['capture', '--master', master.address, '--trace', trace, '--duration', '60s'], {}, 64));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/repltap: cannot write the trace .*limited\.rtrace past byte \d+: .*\(EFBIG\)\n/);
+    expect(stderr).not.toContain('internal error');
+  });
+
   it('capture as a process stops on SIGTERM with the trace flushed and the link closed', async () => {
     const master = await startServer({ name: 'term-master', config: { 'repl-diskless-sync-delay': 0 } });
     const trace = join(dir, 'term.rtrace');

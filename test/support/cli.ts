@@ -9,9 +9,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Starts the CLI from source (so tests see the code as it is), without waiting for it. */
-export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args], {
+/**
+ * Starts the CLI from source (so tests see the code as it is), without waiting for it. With
+ * `fileSizeLimitKiB`, under that limit on the files it writes (`ulimit -f`), writes past it
+ * failing with EFBIG as on a full disk.
+ */
+export function spawnCli(args: string[], env: Record<string, string> = {}, fileSizeLimitKiB?: number): ChildProcess {
+  const command = [process.execPath, '--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args];
+  const [file, argv] = fileSizeLimitKiB === undefined ? [command[0]!, command.slice(1)] : ['bash', ['-c', `trap '' XFSZ; ulimit -f ${fileSizeLimitKiB}; exec "$@"`, 'bash', ...command]];
+  return spawn(file, argv, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1', ...env },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CommandBatchEvent, LinkEvent } from '../../src/link/events.js';
-import { TraceFormatError } from '../../src/trace/errors.js';
+import { TraceFormatError, TraceWriteError } from '../../src/trace/errors.js';
 import { TRACE_FORMAT_VERSION, TRACE_MAGIC } from '../../src/trace/format.js';
 import { LinkDecoder } from '../../src/link/link-decoder.js';
 import { encodeCommand } from '../../src/resp/encode.js';
@@ -109,6 +109,12 @@ describe('trace files', () => {
     writeFileSync(path, bytes);
     expect(() => openTrace(path)).toThrow(TraceFormatError);
     expect(() => openTrace(path)).toThrow(message);
+  });
+
+  it('refuse to start a trace that cannot be written, saying which file and why', () => {
+    expect(() => new TraceWriter('/dev/full', header)).toThrow(new TraceWriteError('/dev/full', 0, Object.assign(new Error('x'), { code: 'ENOSPC' })));
+    expect(() => new TraceWriter('/dev/full', header)).toThrow('cannot write the trace /dev/full: no space left on the device (ENOSPC)');
+    expect(() => new TraceWriter(join(dir, 'missing', 'x.rtrace'), header)).toThrow(/: its directory does not exist \(ENOENT\)$/);
   });
 
   it('say so when the file does not exist', () => {

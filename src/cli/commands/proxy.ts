@@ -43,7 +43,7 @@ export function registerProxy(program: Command): void {
     .option('--control <host:port>', 'serve the control API (links, faults) on this address')
     .addOption(new Option('--control-token <token>', 'bearer token the control API requires (required off loopback)').env('REPLTAP_CONTROL_TOKEN'))
     .addOption(new Option('--log-level <level>', 'log verbosity (logs go to stderr)').choices(LOG_LEVELS).default('info'))
-    .addHelpText('after', '\nRuns until SIGINT or SIGTERM, then flushes the trace and exits 0. Exit 2: bad option or the listen address is taken.')
+    .addHelpText('after', '\nRuns until SIGINT or SIGTERM, then flushes the trace and exits 0. Exit 2: bad option, the listen address is taken, or the trace could not be written (at start, or later: recording then stopped while the links were still forwarded).')
     .action(async (options: ProxyOptions) => proxy(options));
 }
 
@@ -77,6 +77,7 @@ async function proxy(options: ProxyOptions): Promise<void> {
   const signal = await untilSignal();
   logger.info({ signal }, 'stopping');
   await Promise.all([tap.close(), control?.close()]);
+  if (tap.traceFailure !== null) throw new UsageError(`${tap.traceFailure}: the trace ends there`);
 }
 
 /** How long the start-up check of --master waits for the connection to open. */
