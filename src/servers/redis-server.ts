@@ -56,7 +56,7 @@ export class RedisServer {
       try {
         return await RedisServer.startOnce(options);
       } catch (error) {
-        if (error instanceof EnvironmentError) throw error;
+        if (error instanceof EnvironmentError && !PORT_TAKEN.test(error.message)) throw error;
         lastError = error as Error;
       }
     }
@@ -97,20 +97,25 @@ export class RedisServer {
         );
       });
     });
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': by then all it wrote to stderr has been read.
+    child.once('close', (code, signal) => {
       running.delete(child);
       exited = `exited with ${signal ?? `code ${code}`}`;
     });
     await spawned;
     try {
-      const client = await waitFor(`redis-server on port ${port}`, 10_000, async () => {
-        if (exited) throw new Error(`redis-server ${exited}: ${stderr.trim() || tail(join(dir, 'redis.log'))}`);
+      const ready = await waitFor(`redis-server on port ${port}`, 10_000, async () => {
+        if (exited !== null) return { exited };
         const c = await RedisClient.connect(port);
         if (config.requirepass) await c.call('AUTH', String(config.requirepass));
         await c.call('PING');
-        return c;
+        return { client: c };
       });
-      return new RedisServer(port, dir, child, client);
+      if ('exited' in ready) {
+        const said = stderr.trim() || tail(join(dir, 'redis.log'));
+        throw new EnvironmentError(`${binary} ${ready.exited} before it served port ${port}: ${said || '(it printed nothing)'}; is it redis-server, and does it start by hand?`);
+      }
+      return new RedisServer(port, dir, child, ready.client);
     } catch (error) {
       child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
@@ -157,10 +162,14 @@ export class RedisServer {
   }
 }
 
+/** What redis-server logs when the port it was given was taken after it was chosen. */
+const PORT_TAKEN = /Address already in use/;
+
+/** The last lines of a server's log, or '' when it wrote none. */
 function tail(path: string): string {
   try {
     return readFileSync(path, 'utf8').trim().split('\n').slice(-5).join('\n');
   } catch {
-    return '(no log)';
+    return '';
   }
 }

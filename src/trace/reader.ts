@@ -92,7 +92,9 @@ class BlockReader implements TraceFile {
     fd: number,
   ) {
     this.fd = fd;
-    this.size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw new TraceFormatError(path, 0, 'is a directory, not a trace file');
+    this.size = stat.size;
     const magic = this.read(TRACE_MAGIC.length);
     if (magic.length === 0) throw new TraceFormatError(path, 0, 'empty file: not a repltap trace');
     if (magic.length < TRACE_MAGIC.length || !magic.subarray(0, 7).equals(TRACE_MAGIC.subarray(0, 7))) {
@@ -265,7 +267,12 @@ class BlockReader implements TraceFile {
     const buffer = Buffer.allocUnsafe(Math.min(length, Math.max(0, this.size - this.offset)));
     let done = 0;
     while (done < buffer.length) {
-      const n = readSync(this.fd!, buffer, done, buffer.length - done, this.offset + done);
+      let n: number;
+      try {
+        n = readSync(this.fd!, buffer, done, buffer.length - done, this.offset + done);
+      } catch (error) {
+        throw new TraceFormatError(this.path, this.offset + done, `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      }
       if (n === 0) break;
       done += n;
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -163,6 +163,14 @@ describe('repltap demo', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/link 1: .*\n(.*\n)*.*: full resync/);
     expect(stdout).toMatch(/link 2: .*\n(.*\n)*.*\+CONTINUE \S+: partial resync/);
+  });
+
+  it('says what redis-server said when it will not start (exit 3), without waiting out a timeout', async () => {
+    const fake = join(dir, 'fake-redis-server');
+    writeFileSync(fake, '#!/bin/sh\necho "FATAL CONFIG FILE ERROR: a bad line" >&2\nexit 1\n', { mode: 0o755 });
+    const { code, stderr } = await runCli(['demo', '--redis-server', fake]);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(new RegExp(`repltap: ${fake} exited with code 1 before it served port \\d+: FATAL CONFIG FILE ERROR: a bad line; is it redis-server`));
   });
 
   it('says what to do when redis-server is missing (exit 3)', async () => {

@@ -117,8 +117,9 @@ describe('trace files', () => {
     expect(() => new TraceWriter(join(dir, 'missing', 'x.rtrace'), header)).toThrow(/: its directory does not exist \(ENOENT\)$/);
   });
 
-  it('say so when the file does not exist', () => {
+  it('say so when the file does not exist, or is a directory', () => {
     expect(() => openTrace(join(dir, 'missing.rtrace'))).toThrow('no such file');
+    expect(() => openTrace(dir)).toThrow(new TraceFormatError(dir, 0, 'is a directory, not a trace file'));
   });
 
   it('keep records written before a truncation to zero blocks', () => {
