@@ -123,7 +123,10 @@ export class Capture {
       if (this.decoder.state.bytes.m2r === 0) this.failure ??= `cannot connect to the master ${formatHostPort(master)}: ${error.code ?? error.message}; is a master listening there?`;
       this.reason ??= `connection error: ${error.code ?? error.message}`;
     });
-    this.socket.on('close', () => this.finish(this.failure ?? this.reason ?? 'the master closed the connection'));
+    this.socket.on('close', () => {
+      if (this.reason === null && this.beforeSync()) this.failure ??= `the master closed the connection before a sync began (in phase ${this.decoder.state.phase}); its log says why`;
+      this.finish(this.failure ?? this.reason ?? 'the master closed the connection');
+    });
     if (options.durationMs) {
       this.stopTimer = setTimeout(() => this.stop(`--duration reached`), options.durationMs);
     }
@@ -200,6 +203,10 @@ export class Capture {
           break;
         case 'decode-error':
           this.log.warn({ at: event.at, message: event.message }, 'the master sent something that could not be decoded');
+          if (this.beforeSync()) {
+            this.failure ??= `the master did not answer as a Redis or Valkey master does (${event.message}); is --master the address of one?`;
+            this.stop(this.failure);
+          }
           break;
       }
     }
@@ -216,6 +223,12 @@ export class Capture {
       }
     }
     this.sendNext();
+  }
+
+  /** Still in the handshake or waiting for the master's answer to PSYNC. */
+  private beforeSync(): boolean {
+    const phase = this.decoder.state.phase;
+    return phase === 'handshake' || phase === 'sync-wait';
   }
 
   private startAcks(): void {

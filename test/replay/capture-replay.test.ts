@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCapture } from '../../src/replay/capture.js';
@@ -106,6 +107,25 @@ describe('capture then replay into a real replica', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/repltap: cannot write the trace .*limited\.rtrace past byte \d+: .*\(EFBIG\)\n/);
     expect(stderr).not.toContain('internal error');
+  });
+
+  it.each([
+    ['answers as something else (an HTTP server)', 'HTTP/1.1 400 Bad Request\r\n\r\n', /the master did not answer as a Redis or Valkey master does \(unexpected line from the master: "HTTP\/1\.1 400 Bad Request"\); is --master the address of one\?/],
+    ['closes the connection during the handshake', null, /the master closed the connection before a sync began \(in phase handshake\); its log says why/],
+  ])('capture fails (exit 2) when the master %s', async (_, answer, message) => {
+    const server = createServer((socket) => {
+      socket.once('data', () => (answer === null ? socket.destroy() : socket.end(answer)));
+      socket.on('error', () => undefined);
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    try {
+      const { code, stderr } = await runCli(['capture', '--master', `127.0.0.1:${port}`, '--trace', join(dir, 'not-redis.rtrace'), '--duration', '30s']);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
+    } finally {
+      server.close();
+    }
   });
 
   it('capture as a process stops on SIGTERM with the trace flushed and the link closed', async () => {
