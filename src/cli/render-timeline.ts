@@ -53,6 +53,7 @@ export function renderLink(s: LinkSummary): string {
   const span = s.openedAt !== null && s.closedAt !== null ? `, ${formatClockTime(s.openedAt)} → ${formatClockTime(s.closedAt)} (${formatDuration(s.closedAt - s.openedAt)})` : s.openedAt !== null ? `, from ${formatClockTime(s.openedAt)} (still open when the trace ended)` : '';
   lines.push(`link ${s.link}: replica ${s.replica ?? '?'} ⇄ master ${s.master ?? '?'}${span}`);
   s.handshake.forEach((step, i) => lines.push(`${i === 0 ? label('handshake') : INDENT}${step}`));
+  if (s.handshakeCause !== null) lines.push(`${INDENT}why: ${s.handshakeCause}`);
   s.syncs.forEach((attempt, i) => lines.push(...renderSync(attempt, i, openedAt)));
   if (s.firstOffset !== null || s.commands > 0 || s.pings > 0) {
     const top = [...s.commandsByName.entries()].sort((a, b) => b[1] - a[1]);

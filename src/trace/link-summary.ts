@@ -1,6 +1,7 @@
 import type { DecodeErrorEvent, FaultEvent, LinkEvent } from '../link/events.js';
 import { StreamArrivals } from '../link/stream-arrivals.js';
 import type { TraceRecord } from './format.js';
+import { refusalCause } from './refusal-causes.js';
 
 /** One PSYNC or SYNC and what came of it. */
 export interface SyncAttempt {
@@ -66,6 +67,8 @@ export interface LinkSummary {
   bytes: { m2r: number; r2m: number } | null;
   /** Handshake commands with their replies, in order (`PING → +PONG`). */
   handshake: string[];
+  /** Why the handshake failed, for a link that ended on an error reply before any sync; else null. */
+  handshakeCause: string | null;
   syncs: SyncAttempt[];
   commands: number;
   commandsByName: Map<string, number>;
@@ -264,6 +267,7 @@ export class LinkSummarizer {
       w.summary.acks.lagMs = percentiles(w.lagMs);
       w.summary.acks.samples = { bytes: w.lagBytes, ms: w.lagMs };
       w.summary.acks.unconfirmedAtEnd = unconfirmedAtEnd(w);
+      if (w.summary.syncs.length === 0) w.summary.handshakeCause = handshakeCause(w.summary.handshake);
       return w.summary;
     });
   }
@@ -282,6 +286,7 @@ export class LinkSummarizer {
           closePhase: null,
           bytes: null,
           handshake: [],
+          handshakeCause: null,
           syncs: [],
           commands: 0,
           commandsByName: new Map(),
@@ -311,6 +316,7 @@ export class LinkSummarizer {
     attempt.answeredAt = t;
     attempt.reply = reply;
     attempt.outcome = outcome;
+    if (outcome === 'error') attempt.cause = refusalCause(reply, authRefused(work.summary.handshake));
     attempt.replid = replid;
     attempt.offset = offset;
   }
@@ -356,4 +362,21 @@ export function percentiles(values: number[]): { max: number; p50: number; p99: 
   const sorted = Float64Array.from(values).sort();
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   return { max: sorted[sorted.length - 1]!, p50: at(0.5), p99: at(0.99) };
+}
+
+/** Whether the replica's AUTH was answered with an error. */
+function authRefused(handshake: readonly string[]): boolean {
+  return handshake.some((line) => line.startsWith('AUTH ') && line.includes(' → -'));
+}
+
+/** Why a link's handshake failed: the first error reply in it whose meaning is known, AUTH's first (a refused password explains the rest). */
+function handshakeCause(handshake: readonly string[]): string | null {
+  const refused = authRefused(handshake);
+  const authFirst = [...handshake.filter((line) => line.startsWith('AUTH ')), ...handshake];
+  for (const line of authFirst) {
+    const reply = line.slice(line.lastIndexOf(' → ') + 3);
+    const cause = reply.startsWith('-') ? refusalCause(reply, refused) : null;
+    if (cause !== null) return cause;
+  }
+  return null;
 }

@@ -263,6 +263,27 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
     expect(Buffer.concat(replicaBytes).toString('latin1')).toContain(authFrame);
   });
 
+  it('says why a master refuses a replica: a wrong password, a user without the permissions replication needs', async () => {
+    const c = await startCluster({ requirepass: 'right' }, {}, { masterauth: 'wrong' });
+    await c.master.client.call('ACL', 'SETUSER', 'weak', 'on', '>weakpw', '~*', '+ping', '+replconf');
+    const weak = await startServer({ name: 'test-replica-weak', config: { masteruser: 'weak', masterauth: 'weakpw' } });
+    await c.replica.client.call('REPLICAOF', c.tap.address.host, c.tap.address.port);
+    await weak.client.call('REPLICAOF', c.tap.address.host, c.tap.address.port);
+    await waitFor('links of both replicas to close', 15_000, () => {
+      const closed = new Set(ofType(c.events, 'link-close').map((e) => e.link));
+      const ports = new Set(ofType(c.events, 'link-open').filter((e) => closed.has(e.link)).map((e) => e.replica));
+      return ports.size >= 2;
+    });
+    await c.replica.client.call('REPLICAOF', 'NO', 'ONE');
+    await weak.client.call('REPLICAOF', 'NO', 'ONE');
+    const summarizer = new LinkSummarizer();
+    for (const event of c.events) summarizer.event(event);
+    const closed = summarizer.summaries().filter((s) => s.closedAt !== null);
+    const causes = new Set(closed.flatMap((s) => [s.handshakeCause, ...s.syncs.map((sync) => sync.cause)]));
+    expect(causes).toContain("the master refused the replica's password: check masterauth (and masteruser, for an ACL user) on the replica");
+    expect(causes).toContain("the replica's user (masteruser) lacks a permission it needs: grant it +psync +sync +replconf +ping on the master");
+  });
+
   it('startTap rejects a trace it cannot write, and leaves nothing listening', async () => {
     const port = await freePort();
     await expect(startTap({ master: '127.0.0.1:1', listen: `127.0.0.1:${port}`, trace: '/dev/full' })).rejects.toThrow(TraceWriteError);

@@ -51,4 +51,38 @@ describe('why a sync went full or partial (inspect)', () => {
       ]),
     ).toEqual(["fault f9 rewrote the replica's PSYNC to PSYNC ? -1"]);
   });
+
+  it('says what a refusal means and what to do, for a refused sync and for a handshake that never got to one', () => {
+    const summarize = (events: LinkEvent[]) => {
+      const summarizer = new LinkSummarizer();
+      for (const event of events) summarizer.event(event);
+      return summarizer.summaries()[0]!;
+    };
+    const exchange = (t: number, command: string, reply: string): LinkEvent[] => [
+      { type: 'handshake', t, link: 1, pos: t * 10, dir: 'r2m', command },
+      { type: 'handshake', t, link: 1, pos: t * 10, dir: 'm2r', reply },
+    ];
+    const refusedSync = (reply: string, before: LinkEvent[] = []) =>
+      summarize([open(1), ...before, ...psync(1, A, 101), { type: 'handshake', t: 2, link: 1, pos: 70, dir: 'm2r', reply }]).syncs.map((sync) => sync.cause);
+
+    expect(refusedSync('-NOAUTH Authentication required.')).toEqual(['the master requires a password and the replica sent none: set masterauth (and masteruser, for an ACL user) on the replica']);
+    expect(refusedSync('-NOAUTH Authentication required.', exchange(1, 'AUTH (redacted)', '-WRONGPASS invalid username-password pair or user is disabled.'))).toEqual([
+      "the master refused the replica's password earlier in the handshake: check masterauth (and masteruser, for an ACL user) on the replica",
+    ]);
+    expect(refusedSync("-NOPERM this user has no permissions to run the 'psync' command")).toEqual(["the replica's user (masteruser) lacks a permission it needs: grant it +psync +sync +replconf +ping on the master"]);
+    expect(refusedSync('-LOADING Redis is loading the dataset in memory')).toEqual(['the master is still loading its dataset into memory; the replica tries again']);
+    expect(refusedSync("-NOMASTERLINK Can't SYNC while not connected with my master")).toEqual(['the master is itself a replica with no link to its own master (chained replication); the replica tries again']);
+    expect(refusedSync('-ERR something new')).toEqual([null]);
+
+    const noSync = summarize([
+      open(1),
+      ...exchange(1, 'PING', '-NOAUTH Authentication required.'),
+      ...exchange(2, 'AUTH (redacted)', '-WRONGPASS invalid username-password pair or user is disabled.'),
+      ...exchange(3, 'REPLCONF listening-port 6380', '-NOAUTH Authentication required.'),
+      close(1, 'replica closed the connection'),
+    ]);
+    expect(noSync.syncs).toEqual([]);
+    expect(noSync.handshakeCause).toBe("the master refused the replica's password: check masterauth (and masteruser, for an ACL user) on the replica");
+    expect(summarize([open(1), ...exchange(1, 'PING', '+PONG'), close(1, 'replica closed the connection')]).handshakeCause).toBeNull();
+  });
 });
