@@ -53,7 +53,7 @@ export function renderLink(s: LinkSummary): string {
   const span = s.openedAt !== null && s.closedAt !== null ? `, ${formatClockTime(s.openedAt)} → ${formatClockTime(s.closedAt)} (${formatDuration(s.closedAt - s.openedAt)})` : s.openedAt !== null ? `, from ${formatClockTime(s.openedAt)} (still open when the trace ended)` : '';
   lines.push(`link ${s.link}: replica ${s.replica ?? '?'} ⇄ master ${s.master ?? '?'}${span}`);
   s.handshake.forEach((step, i) => lines.push(`${i === 0 ? label('handshake') : INDENT}${step}`));
-  if (s.handshakeCause !== null) lines.push(`${INDENT}why: ${s.handshakeCause}`);
+  if (s.handshakeCause !== null) lines.push(`${INDENT}why: ${s.handshakeCause.text}`);
   s.syncs.forEach((attempt, i) => lines.push(...renderSync(attempt, i, openedAt)));
   if (s.firstOffset !== null || s.commands > 0 || s.pings > 0) {
     const top = [...s.commandsByName.entries()].sort((a, b) => b[1] - a[1]);
@@ -86,4 +86,45 @@ export function renderLink(s: LinkSummary): string {
     lines.push(`${label('closed')}+${formatDuration(s.closedAt - openedAt)}: ${s.closeReason} (phase ${s.closePhase})${bytes}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** How many of each, most first: `backlog overflow 10, another history 2`. */
+function tally(names: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n}`).join(', ');
+}
+
+/**
+ * What a trace of several links adds up to, for the question its links answer one at a time: why
+ * does this replica keep syncing (or never does)? Syncs by outcome and reason, links that never got
+ * to one, and why links closed.
+ */
+function renderOverview(links: readonly LinkSummary[]): string {
+  const lines: string[] = [];
+  const opened = links.map((s) => s.openedAt).filter((t): t is number => t !== null);
+  const closed = links.map((s) => s.closedAt).filter((t): t is number => t !== null);
+  const span = opened.length > 0 ? `, ${formatClockTime(Math.min(...opened))} → ${closed.length > 0 ? formatClockTime(Math.max(...closed, ...opened)) : '?'}` : '';
+  lines.push(`${label('overview')}${links.length} links${span}`);
+  const syncs = links.flatMap((s) => s.syncs);
+  const by = (outcome: SyncAttempt['outcome'], name: string): string | null => {
+    const these = syncs.filter((a) => a.outcome === outcome);
+    if (these.length === 0) return null;
+    const reasons = tally(these.map((a) => a.causeKind ?? 'reason not shown'));
+    return `${these.length} ${name} (${reasons})`;
+  };
+  const outcomes = [by('full', 'full'), by('partial', 'partial'), by('error', 'refused'), by('none', 'unanswered')].filter((x) => x !== null);
+  lines.push(`${INDENT}syncs: ${outcomes.length > 0 ? outcomes.join('; ') : 'none'}`);
+  const noSync = links.filter((s) => s.syncs.length === 0);
+  if (noSync.length > 0) lines.push(`${INDENT}${noSync.length} link${noSync.length === 1 ? '' : 's'} ended before any sync (${tally(noSync.map((s) => s.handshakeCause?.kind ?? (s.closedAt === null ? 'still open' : `closed in phase ${s.closePhase ?? '?'}`)))})`);
+  const reasons = links.filter((s) => s.closeReason !== null).map((s) => s.closeReason!);
+  if (reasons.length > 0) lines.push(`${INDENT}closed: ${tally(reasons)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Every link's timeline, then, for a trace of several, the overview. */
+export function renderTimeline(links: readonly LinkSummary[]): string {
+  if (links.length === 0) return 'no links in this trace\n';
+  const timelines = links.map(renderLink).join('\n');
+  return links.length > 1 ? `${timelines}\n${renderOverview(links)}` : timelines;
 }

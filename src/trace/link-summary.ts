@@ -1,7 +1,7 @@
 import type { DecodeErrorEvent, FaultEvent, LinkEvent } from '../link/events.js';
 import { StreamArrivals } from '../link/stream-arrivals.js';
 import type { TraceRecord } from './format.js';
-import { refusalCause } from './refusal-causes.js';
+import { refusalCause, type Refusal } from './refusal-causes.js';
 
 /** One PSYNC or SYNC and what came of it. */
 export interface SyncAttempt {
@@ -18,6 +18,8 @@ export interface SyncAttempt {
   rdb: RdbTransfer | null;
   /** Why it went the way it did, where the trace shows it (a fault, the backlog, the replid, the previous link). */
   cause: string | null;
+  /** The main reason in a few words, to count syncs by across links (`backlog overflow`, `wrong password`). */
+  causeKind: string | null;
 }
 
 export interface RdbTransfer {
@@ -68,7 +70,7 @@ export interface LinkSummary {
   /** Handshake commands with their replies, in order (`PING → +PONG`). */
   handshake: string[];
   /** Why the handshake failed, for a link that ended on an error reply before any sync; else null. */
-  handshakeCause: string | null;
+  handshakeCause: Refusal | null;
   syncs: SyncAttempt[];
   commands: number;
   commandsByName: Map<string, number>;
@@ -150,6 +152,7 @@ export class LinkSummarizer {
           answeredAt: null,
           rdb: null,
           cause: null,
+          causeKind: null,
         });
         break;
       case 'fullresync':
@@ -170,7 +173,7 @@ export class LinkSummarizer {
       case 'rdb-begin': {
         let attempt = s.syncs.at(-1);
         if (attempt === undefined || attempt.rdb !== null) {
-          attempt = { at: event.t, request: '(none seen)', outcome: 'full', reply: null, replid: null, offset: null, answeredAt: event.t, rdb: null, cause: null };
+          attempt = { at: event.t, request: '(none seen)', outcome: 'full', reply: null, replid: null, offset: null, answeredAt: event.t, rdb: null, cause: null, causeKind: null };
           s.syncs.push(attempt);
         }
         if (attempt.outcome === 'none') attempt.outcome = 'full';
@@ -236,22 +239,30 @@ export class LinkSummarizer {
     const known = this.masterReplid ?? replid;
     if (replid !== null) this.masterReplid = replid;
     const reasons: string[] = [];
+    let kind: string | null = null;
     const rewrite = s.faults.find((f) => f.action === 'rewrite-psync');
     const asked = /^PSYNC (\S+) (-?\d+)$/.exec(attempt.request);
     if (attempt.outcome === 'partial') {
+      kind = 'offset in the backlog';
       reasons.push(`the master still held offset ${offset ?? '?'} in its backlog`);
     } else if (rewrite) {
+      kind = 'PSYNC rewritten by a fault';
       reasons.push(`fault ${rewrite.id} ${rewrite.detail}`);
     } else if (attempt.request === 'SYNC') {
+      kind = 'SYNC';
       reasons.push('SYNC (without PSYNC) always means a full sync');
     } else if (asked && asked[1] === '?') {
+      kind = 'no history to resume';
       reasons.push('the replica had no replication history to resume (first sync, or it gave its history up)');
     } else if (asked && known !== null && asked[1] !== known) {
+      kind = 'another history';
       reasons.push(`the replica asked for history ${asked[1]!.slice(0, 8)}…, not the master's ${known.slice(0, 8)}… (a first sync from this master, its restart, or a failover)`);
     } else if (asked && offset !== null) {
       const gap = offset - (Number(asked[2]) - 1);
+      kind = gap > 0 ? 'backlog overflow' : 'offset refused';
       reasons.push(gap > 0 ? `offset ${asked[2]} was no longer in the master's backlog: the master was ${gap} bytes ahead (more than repl-backlog-size kept)` : `the master refused offset ${asked[2]} (replid unknown to it, or no backlog)`);
     }
+    attempt.causeKind = kind;
     const ended = this.lastEnded;
     if (ended !== null && ended.link !== s.link) {
       const how = ended.cutBy ? `cut by fault ${ended.cutBy.id} (${ended.cutBy.detail})` : ended.reason;
@@ -316,7 +327,11 @@ export class LinkSummarizer {
     attempt.answeredAt = t;
     attempt.reply = reply;
     attempt.outcome = outcome;
-    if (outcome === 'error') attempt.cause = refusalCause(reply, authRefused(work.summary.handshake));
+    if (outcome === 'error') {
+      const refusal = refusalCause(reply, authRefused(work.summary.handshake));
+      attempt.cause = refusal?.text ?? null;
+      attempt.causeKind = refusal?.kind ?? null;
+    }
     attempt.replid = replid;
     attempt.offset = offset;
   }
@@ -370,7 +385,7 @@ function authRefused(handshake: readonly string[]): boolean {
 }
 
 /** Why a link's handshake failed: the first error reply in it whose meaning is known, AUTH's first (a refused password explains the rest). */
-function handshakeCause(handshake: readonly string[]): string | null {
+function handshakeCause(handshake: readonly string[]): Refusal | null {
   const refused = authRefused(handshake);
   const authFirst = [...handshake.filter((line) => line.startsWith('AUTH ')), ...handshake];
   for (const line of authFirst) {

@@ -279,7 +279,7 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
     const summarizer = new LinkSummarizer();
     for (const event of c.events) summarizer.event(event);
     const closed = summarizer.summaries().filter((s) => s.closedAt !== null);
-    const causes = new Set(closed.flatMap((s) => [s.handshakeCause, ...s.syncs.map((sync) => sync.cause)]));
+    const causes = new Set(closed.flatMap((s) => [s.handshakeCause?.text, ...s.syncs.map((sync) => sync.cause)]));
     expect(causes).toContain("the master refused the replica's password: check masterauth (and masteruser, for an ACL user) on the replica");
     expect(causes).toContain("the replica's user (masteruser) lacks a permission it needs: grant it +psync +sync +replconf +ping on the master");
   });

@@ -82,7 +82,7 @@ describe('why a sync went full or partial (inspect)', () => {
       close(1, 'replica closed the connection'),
     ]);
     expect(noSync.syncs).toEqual([]);
-    expect(noSync.handshakeCause).toBe("the master refused the replica's password: check masterauth (and masteruser, for an ACL user) on the replica");
+    expect(noSync.handshakeCause).toEqual({ kind: 'wrong password', text: "the master refused the replica's password: check masterauth (and masteruser, for an ACL user) on the replica" });
     expect(summarize([open(1), ...exchange(1, 'PING', '+PONG'), close(1, 'replica closed the connection')]).handshakeCause).toBeNull();
   });
 });

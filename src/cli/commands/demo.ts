@@ -10,7 +10,7 @@ import { waitFor } from '../../servers/wait.js';
 import { seedDataset, writeMixedWorkload } from '../../servers/workload.js';
 import { startTap, type Tap } from '../../tap/tap.js';
 import { writeOut } from '../output.js';
-import { renderHeader, renderLink } from '../render-timeline.js';
+import { renderHeader, renderTimeline } from '../render-timeline.js';
 import { parseInteger } from '../parse-options.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -76,7 +76,7 @@ async function demo(options: DemoOptions): Promise<void> {
   const summarizer = new LinkSummarizer();
   for (const record of trace.records()) summarizer.add(record);
   trace.close();
-  await writeOut(`${renderHeader(tracePath, trace.header)}\n${summarizer.summaries().map(renderLink).join('\n')}`);
+  await writeOut(`${renderHeader(tracePath, trace.header)}\n${renderTimeline(summarizer.summaries())}`);
   if (options.trace === undefined) rmSync(workDir, { recursive: true, force: true });
   else step(`trace kept in ${tracePath} (repltap inspect ${tracePath})`);
   if (!identical) process.exitCode = EXIT.negative;

@@ -6,7 +6,7 @@ import { openTrace } from '../../trace/reader.js';
 import { UsageError } from '../../errors.js';
 import { exportJsonLines } from '../export-json-lines.js';
 import { writeOut } from '../output.js';
-import { renderHeader, renderLink } from '../render-timeline.js';
+import { renderHeader, renderTimeline } from '../render-timeline.js';
 import { parseInteger } from '../parse-options.js';
 import { reportCutTail } from '../cut-tail.js';
 import { abortOnSignal, traceBatches } from '../trace-batches.js';
@@ -71,7 +71,7 @@ async function inspect(path: string, options: InspectOptions): Promise<void> {
     }
     const links = summarizer.summaries();
     if (events) out += '\n';
-    out += links.length === 0 ? 'no links in this trace\n' : links.map(renderLink).join('\n');
+    out += renderTimeline(links);
   } finally {
     await flush();
     trace.close();

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { renderTimeline } from '../../src/cli/render-timeline.js';
+import type { LinkEvent } from '../../src/link/events.js';
+import { LinkSummarizer } from '../../src/trace/link-summary.js';
+
+const A = 'a'.repeat(40);
+const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
+
+/** One link: opened at `at` seconds, a PSYNC and the master's answer, closed one second later. */
+function link(id: number, at: number, request: [string, number] | null, answer: LinkEvent | null, handshake: [string, string][] = []): LinkEvent[] {
+  const t = T0 + at * 1000;
+  const events: LinkEvent[] = [{ type: 'link-open', t, link: id, replica: `127.0.0.1:${50000 + id}`, master: '127.0.0.1:6379' }];
+  for (const [command, reply] of handshake) {
+    events.push({ type: 'handshake', t, link: id, pos: 0, dir: 'r2m', command }, { type: 'handshake', t, link: id, pos: 0, dir: 'm2r', reply });
+  }
+  if (request) {
+    events.push({ type: 'handshake', t, link: id, pos: 40, dir: 'r2m', command: `PSYNC ${request[0]} ${request[1]}` }, { type: 'psync', t, link: id, pos: 40, replid: request[0], offset: request[1] });
+  }
+  if (answer) events.push({ ...answer, t: t + 10, link: id });
+  events.push({ type: 'link-close', t: t + 1000, link: id, reason: 'replica closed the connection', phase: request ? 'stream' : 'handshake', bytes: { m2r: 0, r2m: 0 } });
+  return events;
+}
+
+function timeline(events: LinkEvent[]): string {
+  const summarizer = new LinkSummarizer();
+  for (const event of events) summarizer.event(event);
+  return renderTimeline(summarizer.summaries());
+}
+
+describe('the overview after the timelines', () => {
+  it('adds up a trace of several links: syncs by outcome and reason, links that never synced, why links closed', () => {
+    const text = timeline([
+      ...link(1, 0, ['?', -1], { type: 'fullresync', t: 0, link: 0, pos: 60, replid: A, offset: 0 }),
+      ...link(2, 10, [A, 101], { type: 'continue', t: 0, link: 0, pos: 60, replid: A, offset: 100 }),
+      ...link(3, 20, [A, 201], { type: 'fullresync', t: 0, link: 0, pos: 60, replid: A, offset: 90_000 }),
+      ...link(4, 30, [A, 90_001], { type: 'fullresync', t: 0, link: 0, pos: 60, replid: A, offset: 400_000 }),
+      ...link(5, 40, null, null, [['AUTH (redacted)', '-WRONGPASS invalid username-password pair or user is disabled.']]),
+    ]);
+    expect(text.slice(text.indexOf('\n  overview'))).toBe(
+      [
+        '',
+        '  overview     5 links, 10:00:00.000 → 10:00:41.000',
+        '               syncs: 3 full (backlog overflow 2, no history to resume 1); 1 partial (offset in the backlog 1)',
+        '               1 link ended before any sync (wrong password 1)',
+        '               closed: replica closed the connection 5',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('is left out for a single link', () => {
+    expect(timeline(link(1, 0, ['?', -1], { type: 'fullresync', t: 0, link: 0, pos: 60, replid: A, offset: 0 }))).not.toContain('overview');
+  });
+});
