@@ -117,6 +117,14 @@ function renderOverview(links: readonly LinkSummary[]): string {
   lines.push(`${INDENT}syncs: ${outcomes.length > 0 ? outcomes.join('; ') : 'none'}`);
   const noSync = links.filter((s) => s.syncs.length === 0);
   if (noSync.length > 0) lines.push(`${INDENT}${noSync.length} link${noSync.length === 1 ? '' : 's'} ended before any sync (${tally(noSync.map((s) => s.handshakeCause?.kind ?? (s.closedAt === null ? 'still open' : `closed in phase ${s.closePhase ?? '?'}`)))})`);
+  const midRdb = links.filter((s) => s.closePhase === 'rdb');
+  if (midRdb.length > 0) {
+    // A replica that never gets a whole RDB has nothing to resume from: each such cut means another full sync.
+    lines.push(
+      `${INDENT}${midRdb.length} link${midRdb.length === 1 ? '' : 's'} ended during the RDB transfer (${tally(midRdb.map((s) => s.closeReason ?? '?'))}): ` +
+        'each leaves the replica to start a full sync again, a sync loop when it repeats; the servers\' logs say why (often client-output-buffer-limit replica, or repl-timeout)',
+    );
+  }
   const reasons = links.filter((s) => s.closeReason !== null).map((s) => s.closeReason!);
   if (reasons.length > 0) lines.push(`${INDENT}closed: ${tally(reasons)}`);
   return `${lines.join('\n')}\n`;

@@ -48,6 +48,18 @@ describe('the overview after the timelines', () => {
     );
   });
 
+  it('points at a sync loop: links cut during their RDB transfer', () => {
+    const events = [1, 2, 3].flatMap((id) =>
+      link(id, id * 5, [A, 1], { type: 'fullresync', t: 0, link: 0, pos: 60, replid: 'b'.repeat(40), offset: id * 1000 }).map((e): LinkEvent =>
+        e.type === 'link-close' ? { ...e, reason: 'master closed the connection', phase: 'rdb' } : e,
+      ),
+    );
+    expect(timeline(events)).toContain(
+      '\n               3 links ended during the RDB transfer (master closed the connection 3): each leaves the replica to start a full sync again, a sync loop when it repeats; ' +
+        "the servers' logs say why (often client-output-buffer-limit replica, or repl-timeout)\n",
+    );
+  });
+
   it('is left out for a single link', () => {
     expect(timeline(link(1, 0, ['?', -1], { type: 'fullresync', t: 0, link: 0, pos: 60, replid: A, offset: 0 }))).not.toContain('overview');
   });

@@ -1,9 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { findScenario, SCENARIOS } from '../../src/scenarios/index.js';
 import type { Verdict } from '../../src/scenarios/scenario.js';
+import { runCli } from '../support/cli.js';
 
-async function run(name: string): Promise<Verdict> {
-  const verdict = await findScenario(name)!.run({});
+async function run(name: string, trace?: string): Promise<Verdict> {
+  const verdict = await findScenario(name)!.run(trace === undefined ? {} : { trace });
   const failed = verdict.checks.filter((c) => !c.passed);
   expect(failed, `${name}: ${JSON.stringify(failed)}`).toEqual([]);
   expect(verdict.passed).toBe(true);
@@ -54,10 +58,20 @@ describe('scenarios against redis-server', () => {
     expect(evidence.replicaLog).toEqual(expect.arrayContaining([expect.stringMatching(/MASTER timeout: no data nor PING received/)]));
   });
 
-  it('sync-loop: repeated full syncs, each ended by the output buffer limit', async () => {
-    const { evidence } = await run('sync-loop');
-    expect((evidence.fullSyncs as { master: number }).master).toBeGreaterThanOrEqual(4);
-    expect((evidence.masterLog as string[]).filter((l) => /overcoming of output buffer limits/.test(l)).length).toBeGreaterThanOrEqual(3);
+  it('sync-loop: repeated full syncs, each ended by the output buffer limit; inspect points at the loop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'repltap-sync-loop-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const trace = join(dir, 'loop.rtrace');
+    const { evidence } = await run('sync-loop', trace);
+    const fullSyncs = (evidence.fullSyncs as { master: number }).master;
+    expect(fullSyncs).toBeGreaterThanOrEqual(4);
+    const cuts = (evidence.masterLog as string[]).filter((l) => /overcoming of output buffer limits/.test(l)).length;
+    expect(cuts).toBeGreaterThanOrEqual(3);
+    const { code, stdout } = await runCli(['inspect', trace]);
+    expect(code).toBe(0);
+    const overview = stdout.slice(stdout.indexOf('\n  overview'));
+    expect(overview).toContain(`syncs: ${fullSyncs} full (`);
+    expect(overview).toContain(`${cuts} links ended during the RDB transfer (master closed the connection ${cuts}): each leaves the replica to start a full sync again, a sync loop when it repeats`);
   });
 
   it('forced-full: sync_full + 1 although the backlog held the offset', async () => {
