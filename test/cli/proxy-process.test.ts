@@ -13,11 +13,24 @@ useClusters();
 const dir = mkdtempSync(join(tmpdir(), 'repltap-proxy-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function proxyWithReplica(trace: string): Promise<{ child: ReturnType<typeof spawnCli>; done: ReturnType<typeof collect>; offset: number; master: RedisServer }> {
+interface ProxyRun {
+  child: ReturnType<typeof spawnCli>;
+  done: ReturnType<typeof collect>;
+  offset: number;
+  master: RedisServer;
+  replica: RedisServer;
+}
+
+/**
+ * `repltap proxy` as a process between a master and a replica, synced and caught up after a
+ * workload. `keys`: keys on the master before the sync; `fileSizeLimitKiB`: see spawnCli.
+ */
+async function proxyWithReplica(trace: string, { keys = 0, fileSizeLimitKiB }: { keys?: number; fileSizeLimitKiB?: number } = {}): Promise<ProxyRun> {
   const master = await startServer({ name: 'proxy-master', config: { 'repl-diskless-sync-delay': 0 } });
+  if (keys > 0) await master.client.call('DEBUG', 'POPULATE', keys, 'key', 64);
   const replica = await startServer({ name: 'proxy-replica' });
   const port = await freePort();
-  const child = spawnCli(['proxy', '--master', master.address, '--listen', `127.0.0.1:${port}`, '--trace', trace, '--log-level', 'info']);
+  const child = spawnCli(['proxy', '--master', master.address, '--listen', `127.0.0.1:${port}`, '--trace', trace, '--log-level', 'info'], {}, fileSizeLimitKiB);
   const done = collect(child);
   await replica.client.call('REPLICAOF', '127.0.0.1', port);
   // The replica retries once a second until the proxy listens.
@@ -25,7 +38,7 @@ async function proxyWithReplica(trace: string): Promise<{ child: ReturnType<type
   await writeMixedWorkload(master.client, { commands: 300, seed: 9 });
   const offset = Number((await master.info()).master_repl_offset);
   await waitFor('the replica to catch up through the proxy', 30_000, async () => Number((await replica.info()).master_repl_offset) === offset);
-  return { child, done, offset, master };
+  return { child, done, offset, master, replica };
 }
 
 describe('repltap proxy as a process', () => {
@@ -115,18 +128,8 @@ describe('repltap proxy as a process', () => {
 
   it('a trace that can no longer be written (a file size limit) stops recording, not forwarding; exit 2 says where it ends', async () => {
     const trace = join(dir, 'limited.rtrace');
-    const master = await startServer({ name: 'limit-master', config: { 'repl-diskless-sync-delay': 0 } });
     // About 300 KB of key records in the trace, past the 64 KiB limit.
-    await master.client.call('DEBUG', 'POPULATE', 20_000, 'key', 64);
-    const replica = await startServer({ name: 'limit-replica' });
-    const port = await freePort();
-    const child = spawnCli(['proxy', '--master', master.address, '--listen', `127.0.0.1:${port}`, '--trace', trace], {}, 64);
-    const done = collect(child);
-    await replica.client.call('REPLICAOF', '127.0.0.1', port);
-    await waitFor('the replica to sync through the proxy', 30_000, async () => (await replica.info()).master_link_status === 'up');
-    await writeMixedWorkload(master.client, { commands: 300, seed: 4 });
-    const offset = Number((await master.info()).master_repl_offset);
-    await waitFor('the replica to catch up through the proxy', 30_000, async () => Number((await replica.info()).master_repl_offset) === offset);
+    const { child, done, master, replica } = await proxyWithReplica(trace, { keys: 20_000, fileSizeLimitKiB: 64 });
     expect(await replica.digest()).toBe(await master.digest());
     child.kill('SIGTERM');
     const { code, stderr } = await done;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LinkEvent } from '../../src/link/events.js';
 import { TRACE_MAGIC } from '../../src/trace/format.js';
-import { openTrace } from '../../src/trace/reader.js';
+import type { TraceRecord } from '../../src/trace/format.js';
+import { openTrace, type TraceFile } from '../../src/trace/reader.js';
 import { TraceWriter } from '../../src/trace/writer.js';
 import { sleep } from '../../src/servers/wait.js';
 import { traceHeader } from '../support/trace-header.js';
@@ -42,6 +43,13 @@ function blocks(name: string, batches: LinkEvent[][]): { bytes: Buffer; starts: 
   return { bytes: readFileSync(path), starts };
 }
 
+/** Follows the trace at `path`, stopped by the returned controller. */
+function follow(path: string): { trace: TraceFile; controller: AbortController; batches: AsyncGenerator<TraceRecord[], void, undefined> } {
+  const trace = openTrace(path);
+  const controller = new AbortController();
+  return { trace, controller, batches: trace.follow({ pollMs: POLL_MS, signal: controller.signal }) };
+}
+
 /** Whether a promise settles within a few polls. */
 async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {
   let settled = false;
@@ -58,9 +66,7 @@ describe('following a trace as it is written', () => {
   it('gives the records written so far, then each block once it is whole, and ends when aborted', async () => {
     const path = join(dir, 'growing.rtrace');
     writeFileSync(path, bytes.subarray(0, aEnd));
-    const trace = openTrace(path);
-    const controller = new AbortController();
-    const batches = trace.follow({ pollMs: POLL_MS, signal: controller.signal });
+    const { trace, controller, batches } = follow(path);
     expect((await batches.next()).value).toEqual(a);
 
     const next = batches.next();
@@ -84,9 +90,7 @@ describe('following a trace as it is written', () => {
     const path = join(dir, 'cut.rtrace');
     const cut = aEnd + Math.floor((bEnd - aEnd) / 2);
     writeFileSync(path, bytes.subarray(0, cut));
-    const trace = openTrace(path);
-    const controller = new AbortController();
-    const batches = trace.follow({ pollMs: POLL_MS, signal: controller.signal });
+    const { trace, controller, batches } = follow(path);
     expect((await batches.next()).value).toEqual(a);
     const next = batches.next();
     expect(await settlesSoon(next)).toBe(false);
@@ -102,8 +106,7 @@ describe('following a trace as it is written', () => {
   it('refuses a file that shrinks while followed (rewritten by a new recording) with a precise error', async () => {
     const path = join(dir, 'rewritten.rtrace');
     writeFileSync(path, bytes);
-    const trace = openTrace(path);
-    const batches = trace.follow({ pollMs: POLL_MS, signal: new AbortController().signal });
+    const { trace, batches } = follow(path);
     expect((await batches.next()).value).toEqual(a);
     expect((await batches.next()).value).toEqual(b);
     truncateSync(path, headerEnd);
@@ -115,9 +118,7 @@ describe('following a trace as it is written', () => {
     const path = join(dir, 'header-only.rtrace');
     writeFileSync(path, bytes.subarray(0, headerEnd));
     expect(headerEnd).toBeGreaterThan(TRACE_MAGIC.length);
-    const trace = openTrace(path);
-    const controller = new AbortController();
-    const batches = trace.follow({ pollMs: POLL_MS, signal: controller.signal });
+    const { trace, controller, batches } = follow(path);
     const next = batches.next();
     appendFileSync(path, bytes.subarray(headerEnd, aEnd));
     expect((await next).value).toEqual(a);
