@@ -100,12 +100,13 @@ function tally(names: readonly string[]): string {
  * does this replica keep syncing (or never does)? Syncs by outcome and reason, links that never got
  * to one, and why links closed.
  */
-function renderOverview(links: readonly LinkSummary[]): string {
+export function renderOverview(links: readonly LinkSummary[]): string {
+  if (links.length === 0) return 'no links in this trace\n';
   const lines: string[] = [];
   const opened = links.map((s) => s.openedAt).filter((t): t is number => t !== null);
   const closed = links.map((s) => s.closedAt).filter((t): t is number => t !== null);
   const span = opened.length > 0 ? `, ${formatClockTime(Math.min(...opened))} → ${closed.length > 0 ? formatClockTime(Math.max(...closed, ...opened)) : '?'}` : '';
-  lines.push(`${label('overview')}${links.length} links${span}`);
+  lines.push(`${label('overview')}${links.length} link${links.length === 1 ? '' : 's'}${span}`);
   const syncs = links.flatMap((s) => s.syncs);
   const by = (outcome: SyncAttempt['outcome'], name: string): string | null => {
     const these = syncs.filter((a) => a.outcome === outcome);

@@ -48,6 +48,15 @@ describe('repltap inspect', () => {
     expect(stdout).toContain('decoding     no errors');
   });
 
+  it('--overview prints the header and the overview of all links only', async () => {
+    const { code, stdout } = await runCli(['inspect', tracePath, '--overview']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^trace .*\n {2}overview {5}2 links, \S+ → \S+\n {15}syncs: 1 full \(another history 1\); 1 partial \(offset in the backlog 1\)\n {15}closed: replica closed the connection 2\n$/);
+    const refused = await runCli(['inspect', tracePath, '--overview', '--json']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--overview is the timeline cut to its overview');
+  });
+
   it('--json prints one parseable object per event, binary values as base64, raw records only with --raw', async () => {
     const { code, stdout } = await runCli(['inspect', tracePath, '--json']);
     expect(code).toBe(0);

@@ -6,7 +6,7 @@ import { openTrace } from '../../trace/reader.js';
 import { UsageError } from '../../errors.js';
 import { exportJsonLines } from '../export-json-lines.js';
 import { writeOut } from '../output.js';
-import { renderHeader, renderTimeline } from '../render-timeline.js';
+import { renderHeader, renderOverview, renderTimeline } from '../render-timeline.js';
 import { parseInteger } from '../parse-options.js';
 import { reportCutTail } from '../cut-tail.js';
 import { abortOnSignal, traceBatches } from '../trace-batches.js';
@@ -18,6 +18,7 @@ interface InspectOptions {
   type?: string[];
   raw?: boolean;
   follow?: boolean;
+  overview?: boolean;
 }
 
 /** Output is gathered into blocks this large before it is written. */
@@ -33,6 +34,7 @@ export function registerInspect(program: Command): void {
     .option('--link <id>', 'only this link', (v) => parseInteger(v, '--link', 1))
     .option('--type <types...>', 'with --json, --events or --follow: only these event types (e.g. psync fullresync ack)')
     .option('--raw', 'with --json: also the raw byte records of a --record full trace (base64)')
+    .option('--overview', 'only the overview of all links: syncs by outcome and reason, links that never synced, why links closed')
     .option('-f, --follow', "keep reading as a running tap records: each event as it is written (as --events, or --json), until Ctrl-C; then, without --json, the timeline")
     .addHelpText('after', '\nExit status: 0 read completely (or followed until SIGINT or SIGTERM); 2 not a readable trace, or cut off inside a block (what could be read is shown, then where the cut is).')
     .action(async (path: string, options: InspectOptions) => inspect(path, options));
@@ -40,6 +42,7 @@ export function registerInspect(program: Command): void {
 
 async function inspect(path: string, options: InspectOptions): Promise<void> {
   if (options.raw && !options.json) throw new UsageError('--raw goes with --json');
+  if (options.overview && (options.json || options.events || options.follow)) throw new UsageError('--overview is the timeline cut to its overview: it goes without --json, --events and --follow');
   const follow = options.follow ? abortOnSignal() : null;
   if (options.json) {
     const { follow: _follow, ...filter } = options;
@@ -71,7 +74,7 @@ async function inspect(path: string, options: InspectOptions): Promise<void> {
     }
     const links = summarizer.summaries();
     if (events) out += '\n';
-    out += renderTimeline(links);
+    out += options.overview ? renderOverview(links) : renderTimeline(links);
   } finally {
     await flush();
     trace.close();
