@@ -153,10 +153,7 @@ export class TraceWriter {
 
   /** Writes the records appended so far. */
   flush(): void {
-    if (this.used === BLOCK_HEADER_BYTES || this.fd === null) {
-      this.used = BLOCK_HEADER_BYTES;
-      return;
-    }
+    if (this.used === BLOCK_HEADER_BYTES || this.fd === null) return;
     const payload = this.block.subarray(BLOCK_HEADER_BYTES, this.used);
     this.block.writeUInt32LE(payload.length, 0);
     this.block.writeUInt32LE(crc32(payload), 4);
