@@ -7,6 +7,7 @@ import { CommandRunError, CommandRunExpander } from '../link/command-run.js';
 import { expandRdbKeys, RdbKeysError } from '../link/rdb-key-batch.js';
 import { TraceFormatError } from './errors.js';
 import { msgpackValueEnd } from './msgpack-extent.js';
+import { recordProblem } from './record-check.js';
 import { BLOCK_HEADER_BYTES, MAX_BLOCK_BYTES, OLDEST_TRACE_FORMAT_VERSION, TRACE_FORMAT_VERSION, TRACE_MAGIC, type CommandRunByReference, type RawRecord, type StoredRecord, type TraceHeader, type TraceRecord } from './format.js';
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
@@ -246,6 +247,7 @@ class BlockReader implements TraceFile {
     }
     if (payload.length < length) {
       const records = decodePrefix(payload);
+      this.check(records, at);
       this.warnings.push(
         `the trace is cut off at byte ${this.size}, inside the block that starts at byte ${at} (${payload.length} of ${length} bytes): ` +
           `read ${records.length} complete records from it; anything after them was never written`,
@@ -256,10 +258,23 @@ class BlockReader implements TraceFile {
     if (computed !== stored) {
       throw new TraceFormatError(this.path, at, `block checksum mismatch (stored ${hex(stored)}, computed ${hex(computed)}): the file is corrupt`);
     }
+    let records: unknown[];
     try {
-      return unpackr.unpackMultiple(payload) as unknown[];
+      records = unpackr.unpackMultiple(payload) as unknown[];
     } catch (error) {
       throw new TraceFormatError(this.path, at, `block holds invalid msgpack (${(error as Error).message})`);
+    }
+    this.check(records, at);
+    return records;
+  }
+
+  /** Refuses a block holding something readers cannot use, naming the record and what is wrong with it. */
+  private check(records: unknown[], at: number): void {
+    // The header block's first value is the header, checked on its own.
+    const from = at === TRACE_MAGIC.length ? 1 : 0;
+    for (let k = from; k < records.length; k++) {
+      const problem = recordProblem(records[k]);
+      if (problem !== null) throw new TraceFormatError(this.path, at, `value ${k + 1} of the block that starts here is ${problem}: the file is corrupt`);
     }
   }
 

@@ -90,6 +90,33 @@ describe('trace files', () => {
     trace.close();
   });
 
+  it.each([
+    ['a value that is not a record', 42, 'is a value that is not a record (number)'],
+    ['a record without a type', { t: 1, link: 1 }, 'is a record without a string `type`'],
+    ['a known record without its link', { type: 'ack', t: 1, offset: 5, pos: 9 }, 'is a record of type ack without a numeric `t` and `link`'],
+    ['a link-close without its byte counts', { type: 'link-close', t: 2, link: 1, reason: 'x', phase: 'stream' }, 'is a record of type link-close whose `bytes` is not a map {m2r, r2m} of numbers'],
+    ['a fullresync whose replid is a number', { type: 'fullresync', t: 2, link: 1, replid: 5, offset: 0, pos: 60 }, 'is a record of type fullresync whose `replid` is not a string'],
+  ])('refuse %s, naming the block and the value', (_, bad, message) => {
+    const path = join(dir, 'malformed.rtrace');
+    const writer = new TraceWriter(path, header);
+    writer.flush();
+    writer.append(commands(1)[0]!);
+    writer.append(bad as never);
+    writer.close();
+    const second = TRACE_MAGIC.length + 8 + readFileSync(path).readUInt32LE(TRACE_MAGIC.length);
+    expect(() => readTraceRecords(path)).toThrow(`at byte ${second}: value 2 of the block that starts here ${message}: the file is corrupt`);
+  });
+
+  it('pass over record types and keys they do not know (later versions add them)', () => {
+    const path = join(dir, 'newer.rtrace');
+    const writer = new TraceWriter(path, header);
+    const known = commands(1)[0]!;
+    writer.append({ type: 'from-the-future', t: 1, link: 1, what: [1, 2] } as never);
+    writer.append({ ...known, extra: 'kept' } as never);
+    writer.close();
+    expect(readTraceRecords(path).records.map((r) => r.type)).toEqual(['from-the-future', 'command']);
+  });
+
   it('refuse a block length that would drive a huge allocation', () => {
     const path = write('huge.rtrace', commands(10));
     const bytes = readFileSync(path);
