@@ -13,7 +13,8 @@ export interface TraceStats {
   links: number;
   bytes: { m2r: number; r2m: number };
   commands: { total: number; byName: Record<string, number> };
-  syncs: { link: number; kind: 'full' | 'partial' | 'refused' | 'unanswered'; ms: number | null; rdbBytes: number | null }[];
+  /** Each sync with its reason in a few words (`backlog overflow`, `wrong password`) and in full, where the trace shows it. */
+  syncs: { link: number; kind: 'full' | 'partial' | 'refused' | 'unanswered'; ms: number | null; rdbBytes: number | null; reason: string | null; why: string | null }[];
   acks: { count: number; lagBytes: Spread; lagMs: Spread };
   faults: number;
   decodeErrors: number;
@@ -36,7 +37,7 @@ export function traceStats(header: TraceHeader, links: LinkSummary[], lastT: num
       const kind = sync.outcome === 'full' ? 'full' : sync.outcome === 'partial' ? 'partial' : sync.outcome === 'error' ? 'refused' : 'unanswered';
       // A full sync lasts until its RDB is in; a partial one until the master's answer.
       const end = sync.outcome === 'full' ? (sync.rdb?.endedAt ?? null) : sync.answeredAt;
-      syncs.push({ link: link.link, kind, ms: end === null ? null : end - sync.at, rdbBytes: sync.rdb?.bytes ?? null });
+      syncs.push({ link: link.link, kind, ms: end === null ? null : end - sync.at, rdbBytes: sync.rdb?.bytes ?? null, reason: sync.causeKind, why: sync.cause });
     }
   }
   const sorted = [...byName.entries()].sort((a, b) => b[1] - a[1]);

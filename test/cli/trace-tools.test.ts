@@ -30,11 +30,20 @@ describe('repltap trace', () => {
     expect(stats.links).toBe(1);
     expect(stats.commands.total).toBe(goldenMeta.commands);
     expect(stats.commands.byName.multi).toBe(stats.commands.byName.exec);
-    expect(stats.syncs).toEqual([{ link: 1, kind: 'full', ms: expect.any(Number) as number, rdbBytes: expect.any(Number) as number }]);
+    expect(stats.syncs).toEqual([
+      {
+        link: 1,
+        kind: 'full',
+        ms: expect.any(Number) as number,
+        rdbBytes: expect.any(Number) as number,
+        reason: 'no history to resume',
+        why: 'the replica had no replication history to resume (first sync, or it gave its history up)',
+      },
+    ]);
     expect(stats.acks.count).toBeGreaterThan(0);
     const text = await runCli(['trace', 'stats', golden]);
     expect(text.stdout).toMatch(new RegExp(`^commands   ${goldenMeta.commands}: set \\d+`, 'm'));
-    expect(text.stdout).toMatch(/^syncs      link 1: full in [\d.]+ ms, RDB [\d.]+ KiB$/m);
+    expect(text.stdout).toMatch(/^syncs      link 1: full \(no history to resume\) in [\d.]+ ms, RDB [\d.]+ KiB$/m);
   });
 
   it('cut: a time window or a link into a new trace that every command reads', async () => {

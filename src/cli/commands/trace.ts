@@ -79,7 +79,7 @@ function renderStats(path: string, s: TraceStats): string {
     `links      ${s.links}`,
     `bytes      ${formatBytes(s.bytes.m2r)} master → replica, ${formatBytes(s.bytes.r2m)} replica → master`,
     `commands   ${s.commands.total}${names.length > 0 ? `: ${names.slice(0, 10).map(([n, c]) => `${n} ${c}`).join(', ')}${names.length > 10 ? `, ${names.length - 10} more kinds` : ''}` : ''}`,
-    ...s.syncs.map((sync, i) => `${i === 0 ? 'syncs      ' : '           '}link ${sync.link}: ${sync.kind}${sync.ms === null ? '' : ` in ${ms(sync.ms)}`}${sync.rdbBytes === null ? '' : `, RDB ${formatBytes(sync.rdbBytes)}`}`),
+    ...s.syncs.map((sync, i) => `${i === 0 ? 'syncs      ' : '           '}link ${sync.link}: ${sync.kind}${sync.reason === null ? '' : ` (${sync.reason})`}${sync.ms === null ? '' : ` in ${ms(sync.ms)}`}${sync.rdbBytes === null ? '' : `, RDB ${formatBytes(sync.rdbBytes)}`}`),
     `acks       ${s.acks.count}; lag ${spread(s.acks.lagBytes, formatBytes)}; delay ${spread(s.acks.lagMs, ms)}`,
     `faults     ${s.faults}`,
     `errors     ${s.decodeErrors} decode errors`,
