@@ -1,8 +1,7 @@
-import { openTrace } from '../trace/reader.js';
 import { toJsonLine } from './json-line.js';
 import { writeOut } from './output.js';
 import { reportCutTail } from './cut-tail.js';
-import { traceBatches } from './trace-batches.js';
+import { openToRead, traceBatches } from './trace-batches.js';
 
 export interface ExportFilter {
   link?: number;
@@ -23,7 +22,8 @@ const OUTPUT_BLOCK = 64 * 1024;
 /** Writes a trace's records as JSON lines (binary values as {"base64": ...}), streaming. */
 export async function exportJsonLines(path: string, options: ExportOptions): Promise<void> {
   const types = options.type ? new Set<string>(options.type) : null;
-  const trace = openTrace(path);
+  const trace = await openToRead(path, options.follow ?? null);
+  if (trace === null) return;
   let out = '';
   try {
     for await (const batch of traceBatches(trace, options.follow ?? null)) {

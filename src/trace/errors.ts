@@ -13,6 +13,17 @@ export class TraceFormatError extends Error {
   }
 }
 
+/**
+ * A trace that does not hold its header yet: missing, empty, or cut inside its first block. Also
+ * what a trace looks like before its writer has started, which `inspect --follow` waits out.
+ */
+export class TraceNotReadyError extends TraceFormatError {
+  constructor(path: string, at: number, what: string) {
+    super(path, at, what);
+    this.name = 'TraceNotReadyError';
+  }
+}
+
 /** What a failed write means, in words, by its error code. */
 const WRITE_PROBLEMS: Record<string, string> = {
   ENOENT: 'its directory does not exist',

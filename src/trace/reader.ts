@@ -5,7 +5,7 @@ import { Unpackr } from 'msgpackr';
 import { CommandBatchError, expandCommandBatch } from '../link/command-batch.js';
 import { CommandRunError, CommandRunExpander } from '../link/command-run.js';
 import { expandRdbKeys, RdbKeysError } from '../link/rdb-key-batch.js';
-import { TraceFormatError } from './errors.js';
+import { TraceFormatError, TraceNotReadyError } from './errors.js';
 import { msgpackValueEnd } from './msgpack-extent.js';
 import { recordProblem } from './record-check.js';
 import { BLOCK_HEADER_BYTES, MAX_BLOCK_BYTES, OLDEST_TRACE_FORMAT_VERSION, TRACE_FORMAT_VERSION, TRACE_MAGIC, type CommandRunByReference, type RawRecord, type StoredRecord, type TraceHeader, type TraceRecord } from './format.js';
@@ -73,7 +73,8 @@ function openFd(path: string): number {
     return openSync(path, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new TraceFormatError(path, 0, code === 'ENOENT' ? 'no such file' : `cannot open (${code ?? String(error)})`);
+    if (code === 'ENOENT') throw new TraceNotReadyError(path, 0, 'no such file');
+    throw new TraceFormatError(path, 0, `cannot open (${code ?? String(error)})`);
   }
 }
 
@@ -97,15 +98,17 @@ class BlockReader implements TraceFile {
     if (stat.isDirectory()) throw new TraceFormatError(path, 0, 'is a directory, not a trace file');
     this.size = stat.size;
     const magic = this.read(TRACE_MAGIC.length);
-    if (magic.length === 0) throw new TraceFormatError(path, 0, 'empty file: not a repltap trace');
-    if (magic.length < TRACE_MAGIC.length || !magic.subarray(0, 7).equals(TRACE_MAGIC.subarray(0, 7))) {
+    if (magic.length === 0) throw new TraceNotReadyError(path, 0, 'empty file: not a repltap trace');
+    const prefix = magic.subarray(0, Math.min(magic.length, 7));
+    if (!prefix.equals(TRACE_MAGIC.subarray(0, prefix.length))) {
       throw new TraceFormatError(path, 0, `not a repltap trace (it starts with ${JSON.stringify(magic.toString('latin1'))})`);
     }
+    if (magic.length < TRACE_MAGIC.length) throw new TraceNotReadyError(path, magic.length, 'the file ends inside the trace magic');
     if (magic[7]! < OLDEST_TRACE_FORMAT_VERSION || magic[7]! > TRACE_FORMAT_VERSION) {
       throw new TraceFormatError(path, 7, `trace format version ${magic[7]}; this repltap reads versions ${OLDEST_TRACE_FORMAT_VERSION} to ${TRACE_FORMAT_VERSION}`);
     }
     const first = this.nextBlock();
-    if (first === null || first.length === 0) throw new TraceFormatError(path, TRACE_MAGIC.length, 'the header block is missing or cut off');
+    if (first === null || first.length === 0) throw new TraceNotReadyError(path, TRACE_MAGIC.length, 'the header block is missing or cut off');
     const header = first[0] as unknown as TraceHeader;
     if (typeof header !== 'object' || header === null || header.type !== 'header') {
       throw new TraceFormatError(path, TRACE_MAGIC.length, 'the first record is not a trace header');

@@ -96,12 +96,16 @@ describe('repltap proxy as a process', () => {
 
   it('inspect --follow shows each event as the running proxy records it, and on SIGINT the timeline (exit 0)', async () => {
     const trace = join(dir, 'follow.rtrace');
-    const { child, done, offset, master } = await proxyWithReplica(trace);
+    // One follower starts before the proxy has created the trace: it waits for it.
     const json = spawnCli(['inspect', trace, '--follow', '--json', '--type', 'command', 'ack']);
+    let jsonOut = '';
+    let jsonErr = '';
+    json.stdout!.on('data', (d: Buffer) => (jsonOut += d.toString()));
+    json.stderr!.on('data', (d: Buffer) => (jsonErr += d.toString()));
+    await waitFor('the follower to wait for the trace', 15_000, () => jsonErr.includes('waiting'));
+    const { child, done, offset, master } = await proxyWithReplica(trace);
     const events = spawnCli(['inspect', trace, '--follow']);
     const [jsonDone, eventsDone] = [collect(json), collect(events)];
-    let jsonOut = '';
-    json.stdout!.on('data', (d: Buffer) => (jsonOut += d.toString()));
     const lines = (): { type: string; offset: number; name?: string; args?: string[] }[] =>
       jsonOut.split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as { type: string; offset: number });
     // What was recorded before the follower started.
@@ -117,7 +121,8 @@ describe('repltap proxy as a process', () => {
     json.kill('SIGINT');
     events.kill('SIGINT');
     const [jsonResult, eventsResult] = await Promise.all([jsonDone, eventsDone]);
-    expect(jsonResult).toMatchObject({ code: 0, stderr: '' });
+    expect(jsonResult.code).toBe(0);
+    expect(jsonErr).toBe(`repltap: waiting for ${trace} to be written (Ctrl-C to stop)\n`);
     expect(eventsResult).toMatchObject({ code: 0, stderr: '' });
     expect(eventsResult.stdout).toMatch(new RegExp(`link 1  @${after} db\\d+ set followed live\n`));
     expect(eventsResult.stdout).toMatch(/\n\nlink 1: replica .* \(still open when the trace ended\)\n/);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LinkEvent } from '../../src/link/events.js';
+import { TraceNotReadyError } from '../../src/trace/errors.js';
 import { TRACE_MAGIC } from '../../src/trace/format.js';
 import type { TraceRecord } from '../../src/trace/format.js';
 import { openTrace, type TraceFile } from '../../src/trace/reader.js';
@@ -125,5 +126,17 @@ describe('following a trace as it is written', () => {
     controller.abort();
     expect((await batches.next()).done).toBe(true);
     trace.close();
+  });
+
+  it('a trace not written yet (missing, empty, cut inside its magic or header block) is not ready, not corrupt', () => {
+    const path = join(dir, 'not-yet.rtrace');
+    expect(() => openTrace(path)).toThrow(TraceNotReadyError);
+    for (const size of [0, 3, TRACE_MAGIC.length, TRACE_MAGIC.length + 5]) {
+      writeFileSync(path, bytes.subarray(0, size));
+      expect(() => openTrace(path), `${size} bytes`).toThrow(TraceNotReadyError);
+    }
+    writeFileSync(path, Buffer.from('REDIS0011'));
+    expect(() => openTrace(path)).toThrow(/not a repltap trace/);
+    expect(() => openTrace(path)).not.toThrow(TraceNotReadyError);
   });
 });

@@ -2,14 +2,13 @@ import type { Command } from 'commander';
 import { describeEvent } from '../../link/describe.js';
 import type { LinkEventType } from '../../link/events.js';
 import { LinkSummarizer } from '../../trace/link-summary.js';
-import { openTrace } from '../../trace/reader.js';
 import { UsageError } from '../../errors.js';
 import { exportJsonLines } from '../export-json-lines.js';
 import { writeOut } from '../output.js';
 import { renderHeader, renderOverview, renderTimeline } from '../render-timeline.js';
 import { parseInteger } from '../parse-options.js';
 import { reportCutTail } from '../cut-tail.js';
-import { abortOnSignal, traceBatches } from '../trace-batches.js';
+import { abortOnSignal, openToRead, traceBatches } from '../trace-batches.js';
 
 interface InspectOptions {
   json?: boolean;
@@ -35,7 +34,7 @@ export function registerInspect(program: Command): void {
     .option('--type <types...>', 'with --json, --events or --follow: only these event types (e.g. psync fullresync ack)')
     .option('--raw', 'with --json: also the raw byte records of a --record full trace (base64)')
     .option('--overview', 'only the overview of all links: syncs by outcome and reason, links that never synced, why links closed')
-    .option('-f, --follow', "keep reading as a running tap records: each event as it is written (as --events, or --json), until Ctrl-C; then, without --json, the timeline")
+    .option('-f, --follow', "keep reading as a running tap records (waiting for the file if the tap has not created it yet): each event as it is written (as --events, or --json), until Ctrl-C; then, without --json, the timeline")
     .addHelpText('after', '\nExit status: 0 read completely (or followed until SIGINT or SIGTERM); 2 not a readable trace, or cut off inside a block (what could be read is shown, then where the cut is).')
     .action(async (path: string, options: InspectOptions) => inspect(path, options));
 }
@@ -50,7 +49,8 @@ async function inspect(path: string, options: InspectOptions): Promise<void> {
   }
   const types = options.type ? new Set<string>(options.type) : null;
   const events = options.events || follow !== null;
-  const trace = openTrace(path);
+  const trace = await openToRead(path, follow);
+  if (trace === null) return;
   const summarizer = new LinkSummarizer();
   let out = '';
   const flush = async (): Promise<void> => {
