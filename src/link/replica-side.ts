@@ -37,7 +37,7 @@ export class ReplicaSideDecoder {
   }
 
   /**
-   * Where the frame in progress starts when it may be an AUTH (its name is AUTH or not read yet),
+   * Where the frame in progress starts when it may hold a password (its name is AUTH or HELLO, or not read yet),
    * so that its bytes are not recorded before its password is found; -1 otherwise.
    */
   get secretFrom(): number {
@@ -45,7 +45,7 @@ export class ReplicaSideDecoder {
     const pending = this.scanner.partialFrameBytes;
     if (pending === 0) return -1;
     const name = this.scanner.partialFrameName;
-    return name === null || name.lower === 'auth' ? this.scanner.position - pending : -1;
+    return name === null || name.lower === 'auth' || name.lower === 'hello' ? this.scanner.position - pending : -1;
   }
 
   /** Stops referencing bytes fed earlier: the arguments of a command frame not yet complete are copied. */
@@ -96,7 +96,7 @@ export class ReplicaSideDecoder {
       }
     }
     out.push({ type: 'handshake', t, link, pos, dir: 'r2m', command: this.commandText(name, frame) });
-    if (name === 'auth' && !this.opts.recordSecrets && frame.argc > 1) this.notePassword(frame);
+    if (!this.opts.recordSecrets && passwordIndex(name, frame) !== -1) this.notePassword(name, frame);
     if (name === 'psync' && args.length >= 2) {
       const offset = parseInteger(args[1]!);
       if (offset !== null) {
@@ -113,12 +113,13 @@ export class ReplicaSideDecoder {
 
   /**
    * Where an AUTH frame's password lies. In a multibulk it is the last bulk's content, just before
-   * the final CRLF. An inline command (which no replica sends) is hidden from its second byte to
-   * its newline, which keeps it a line of the protocol.
+   * the final CRLF. An inline command, or a HELLO with AUTH (which no replica sends), is hidden from
+   * its second byte to its last, which keeps an inline command a line of the protocol.
    */
-  private notePassword(frame: CommandFrame): void {
+  private notePassword(name: string, frame: CommandFrame): void {
     const end = frame.start + frame.size;
-    if (frame.kind === 'inline') {
+    if (frame.kind === 'inline' || name !== 'auth') {
+      // HELLO's password sits among other arguments (no replica sends it): all but the frame's ends goes.
       this.secretRanges.push(frame.start + 1, end - 1);
       return;
     }
@@ -136,12 +137,21 @@ export class ReplicaSideDecoder {
   }
 
   private commandText(name: string, frame: CommandFrame): string {
-    let args = [Buffer.from(frame.name!.spelling, 'latin1'), ...frame.args];
-    if (name === 'auth' && !this.opts.recordSecrets) {
-      // AUTH <password> or AUTH <user> <password>: the password is always last.
-      args = [...args.slice(0, frame.argc - 1), REDACTED];
-    }
+    const args = [Buffer.from(frame.name!.spelling, 'latin1'), ...frame.args];
+    const password = this.opts.recordSecrets ? -1 : passwordIndex(name, frame);
+    if (password !== -1 && password < frame.args.length) args[password + 1] = REDACTED;
     const text = printableCommand(args);
     return frame.argc > args.length ? `${text} ... (${frame.argc} arguments)` : text;
   }
+}
+
+/**
+ * Which argument after the name is a password, or -1: AUTH's last (`AUTH <password>` or `AUTH
+ * <user> <password>`), HELLO's after `AUTH <user>`.
+ */
+function passwordIndex(name: string, frame: CommandFrame): number {
+  if (name === 'auth') return frame.argc > 1 ? frame.argc - 2 : -1;
+  if (name !== 'hello') return -1;
+  for (let k = 0; k + 2 < frame.argc - 1; k++) if (equalsWord(frame.args[k], 'auth')) return k + 2;
+  return -1;
 }

@@ -29,6 +29,13 @@ class ReplicaStream {
     return this.add(line);
   }
 
+  /** A HELLO with AUTH: hidden but for its first and last bytes. */
+  hello(...args: string[]): this {
+    const frame = encodeCommand(['HELLO', ...args]);
+    this.secrets.push([this.length + 1, this.length + frame.length - 1]);
+    return this.add(frame);
+  }
+
   raw(text: string): this {
     return this.add(Buffer.from(text));
   }
@@ -87,6 +94,7 @@ const handshake = new ReplicaStream()
   // Longer than the 256 bytes of an argument the decoder keeps: its length comes from the frame.
   .auth('p'.repeat(1000) + 'long-tail')
   .inlineAuth('inline-secret')
+  .hello('3', 'AUTH', 'default', 'hello-secret', 'SETNAME', 'r1')
   .command(['REPLCONF', 'listening-port', 6380])
   .command(['REPLCONF', 'capa', 'eof', 'capa', 'psync2'])
   .command(['PSYNC', '?', -1])
@@ -99,7 +107,7 @@ describe('recording the replica side without its secrets', () => {
   it('records every byte at its position, every password byte as *, however the bytes are cut into chunks', () => {
     const bytes = handshake.bytes();
     const expected = handshake.masked();
-    expect(expected.toString('latin1')).not.toMatch(/Sup3rSecret|an-ACL-password|long-tail|inline-secret|late-secret/);
+    expect(expected.toString('latin1')).not.toMatch(/Sup3rSecret|an-ACL-password|long-tail|inline-secret|hello-secret|late-secret/);
     expect(expected.length).toBe(bytes.length);
     fc.assert(
       fc.property(fc.array(fc.nat(), { maxLength: 40 }), (cuts) => {
@@ -109,6 +117,19 @@ describe('recording the replica side without its secrets', () => {
     );
     // Byte by byte: every frame arrives split.
     expect(joined(record(bytes, Array.from({ length: bytes.length }, (_, i) => i)))).toEqual(expected);
+  });
+
+  it('shows the handshake with every password redacted', () => {
+    const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'none', recordSecrets: false });
+    const commands = decoder.feed('r2m', handshake.bytes(), 0).flatMap((e) => (e.type === 'handshake' && e.dir === 'r2m' ? [e.command] : []));
+    expect(commands.filter((c) => /^(AUTH|HELLO)/.test(c))).toEqual([
+      'AUTH (redacted)',
+      'AUTH default (redacted)',
+      'AUTH (redacted)',
+      'AUTH (redacted)',
+      'HELLO 3 AUTH default (redacted) SETNAME r1',
+      'AUTH (redacted)',
+    ]);
   });
 
   it('passes chunks with no password and nothing held on as they are, without a copy', () => {
