@@ -1,6 +1,7 @@
 import { toJsonLine } from './json-line.js';
 import { writeOut } from './output.js';
 import { reportCutTail } from './cut-tail.js';
+import { LinkFilter } from './link-filter.js';
 import { openToRead, traceBatches } from './trace-batches.js';
 
 export interface ExportFilter {
@@ -25,10 +26,11 @@ export async function exportJsonLines(path: string, options: ExportOptions): Pro
   const trace = await openToRead(path, options.follow ?? null);
   if (trace === null) return;
   let out = '';
+  const selected = new LinkFilter(options.link);
   try {
     for await (const batch of traceBatches(trace, options.follow ?? null)) {
       for (const record of batch) {
-        if (options.link !== undefined && record.link !== options.link) continue;
+        if (!selected.passes(record)) continue;
         if (record.type === 'raw' ? !options.raw : types !== null && !types.has(record.type)) continue;
         out += `${toJsonLine(record)}\n`;
         if (out.length > OUTPUT_BLOCK) {
@@ -39,6 +41,8 @@ export async function exportJsonLines(path: string, options: ExportOptions): Pro
       if (out.length > 0) await writeOut(out);
       out = '';
     }
+    const missing = options.follow === undefined ? selected.missing(path) : null;
+    if (missing !== null) throw missing;
   } finally {
     if (out.length > 0) await writeOut(out);
     trace.close();

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { RecordLevel } from '../link/events.js';
+import { LINK_EVENT_TYPES, type RecordLevel } from '../link/events.js';
 
 /** Parses a whole number option, at least `min`; commander reports the message and exits 2. */
 export function parseInteger(value: string, name: string, min = 0): number {
@@ -28,4 +28,16 @@ export function untilSignal(): Promise<string> {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+}
+
+/**
+ * A parser for a variadic `--type` option: each name must be an event type (or one of `extra`),
+ * so that a typo is an error instead of a filter that lets nothing through.
+ */
+export function eventTypes(extra: readonly string[] = []): (value: string, previous: string[] | undefined) => string[] {
+  const known = [...LINK_EVENT_TYPES, ...extra];
+  return (value, previous) => {
+    if (!known.includes(value)) throw new InvalidArgumentError(`unknown type ${JSON.stringify(value)}; one of: ${known.join(', ')}`);
+    return [...(previous ?? []), value];
+  };
 }

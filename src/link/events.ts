@@ -221,6 +221,32 @@ export type LinkEvent =
 
 export type LinkEventType = LinkEvent['type'];
 
+/** Every event type once: a record of them all, so that the compiler says when one is missing. */
+const EVENT_TYPES: Record<LinkEventType, true> = {
+  'link-open': true,
+  fault: true,
+  handshake: true,
+  psync: true,
+  sync: true,
+  fullresync: true,
+  continue: true,
+  endoff: true,
+  'rdb-begin': true,
+  'rdb-end': true,
+  'rdb-aux': true,
+  'rdb-key': true,
+  command: true,
+  ping: true,
+  getack: true,
+  ack: true,
+  keepalive: true,
+  'decode-error': true,
+  'link-close': true,
+};
+
+/** The event types, for checking names given on the command line. */
+export const LINK_EVENT_TYPES = Object.keys(EVENT_TYPES) as LinkEventType[];
+
 /**
  * Whole frames of the propagated stream from one chunk, kept as the master sent them. The tap
  * records one of these instead of an event per frame when nothing live needs those events: the

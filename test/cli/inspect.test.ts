@@ -48,6 +48,21 @@ describe('repltap inspect', () => {
     expect(stdout).toContain('decoding     no errors');
   });
 
+  it('refuses a --type that is no event type, and a --link the trace does not have, saying what there is (exit 2)', async () => {
+    const typo = await runCli(['inspect', tracePath, '--events', '--type', 'psync', 'fulresync']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('unknown type "fulresync"; one of: link-open, fault, handshake, psync, sync, fullresync,');
+    for (const mode of [[], ['--json']]) {
+      const absent = await runCli(['inspect', tracePath, '--link', '7', ...mode]);
+      expect(absent.code).toBe(2);
+      expect(absent.stderr).toBe(`repltap: ${tracePath}: no link 7; its links are 1, 2\n`);
+    }
+    const exported = await runCli(['trace', 'export', tracePath, '--type', 'raw', 'nope']);
+    expect(exported.code).toBe(2);
+    expect(exported.stderr).toContain('unknown type "nope"; one of: link-open,');
+    expect(exported.stderr).toContain(', raw');
+  });
+
   it('--overview prints the header and the overview of all links only', async () => {
     const { code, stdout } = await runCli(['inspect', tracePath, '--overview']);
     expect(code).toBe(0);

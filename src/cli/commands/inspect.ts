@@ -6,8 +6,9 @@ import { UsageError } from '../../errors.js';
 import { exportJsonLines } from '../export-json-lines.js';
 import { writeOut } from '../output.js';
 import { renderHeader, renderOverview, renderTimeline } from '../render-timeline.js';
-import { parseInteger } from '../parse-options.js';
+import { eventTypes, parseInteger } from '../parse-options.js';
 import { reportCutTail } from '../cut-tail.js';
+import { LinkFilter } from '../link-filter.js';
 import { abortOnSignal, openToRead, traceBatches } from '../trace-batches.js';
 
 interface InspectOptions {
@@ -31,7 +32,7 @@ export function registerInspect(program: Command): void {
     .option('--json', 'one JSON object per event per line (binary values as {"base64": ...})')
     .option('--events', 'list every event with its time, then the per-link timeline')
     .option('--link <id>', 'only this link', (v) => parseInteger(v, '--link', 1))
-    .option('--type <types...>', 'with --json, --events or --follow: only these event types (e.g. psync fullresync ack)')
+    .option('--type <types...>', 'with --json, --events or --follow: only these event types (e.g. psync fullresync ack)', eventTypes())
     .option('--raw', 'with --json: also the raw byte records of a --record full trace (base64)')
     .option('--overview', 'only the overview of all links: syncs by outcome and reason, links that never synced, why links closed')
     .option('-f, --follow', "keep reading as a running tap records (waiting for the file if the tap has not created it yet): each event as it is written (as --events, or --json), until Ctrl-C; then, without --json, the timeline")
@@ -60,9 +61,10 @@ async function inspect(path: string, options: InspectOptions): Promise<void> {
   try {
     out += renderHeader(path, trace.header);
     let firstT: number | null = null;
+    const selected = new LinkFilter(options.link);
     for await (const batch of traceBatches(trace, follow)) {
       for (const record of batch) {
-        if (options.link !== undefined && record.link !== options.link) continue;
+        if (!selected.passes(record)) continue;
         summarizer.add(record);
         if (events && record.type !== 'raw' && (types === null || types.has(record.type as LinkEventType))) {
           firstT ??= record.t;
@@ -72,6 +74,9 @@ async function inspect(path: string, options: InspectOptions): Promise<void> {
       }
       await flush();
     }
+    // Followed, the link may simply not have come yet.
+    const missing = follow === null ? selected.missing(path) : null;
+    if (missing !== null) throw missing;
     const links = summarizer.summaries();
     if (events) out += '\n';
     out += options.overview ? renderOverview(links) : renderTimeline(links);

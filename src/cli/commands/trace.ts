@@ -8,7 +8,7 @@ import { openTrace } from '../../trace/reader.js';
 import { traceStats, type TraceStats } from '../../trace/stats.js';
 import { exportJsonLines, type ExportFilter } from '../export-json-lines.js';
 import { writeOut } from '../output.js';
-import { parseDuration, parseInteger } from '../parse-options.js';
+import { eventTypes, parseDuration, parseInteger } from '../parse-options.js';
 import { reportCutTail } from '../cut-tail.js';
 
 export function registerTrace(program: Command): void {
@@ -19,7 +19,7 @@ export function registerTrace(program: Command): void {
     .argument('<trace>', 'a trace file')
     .option('--jsonl', 'JSON lines (the format)')
     .option('--link <id>', 'only this link', (v) => parseInteger(v, '--link', 1))
-    .option('--type <types...>', 'only these record types')
+    .option('--type <types...>', 'only these record types (event types, and raw)', eventTypes(['raw']))
     .option('--raw', 'include the raw byte records of a --record full trace (base64)')
     .addHelpText('after', '\nExit status: 0 read completely; 2 not a readable trace, or cut off inside a block (what could be read is shown, then where the cut is).')
     .action(async (path: string, options: ExportFilter) => exportJsonLines(path, options));
