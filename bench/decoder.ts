@@ -15,7 +15,7 @@ export interface DecoderResult {
 }
 
 /** A stream like redis-benchmark's SETs, cut into chunks of `chunkBytes` as sockets deliver them. */
-function benchmarkStream(commands: number, chunkBytes: number): Buffer[] {
+export function benchmarkStream(commands: number, chunkBytes: number): Buffer[] {
   const frames: Buffer[] = [];
   const value = 'x'.repeat(32);
   for (let i = 0; i < commands; i++) frames.push(encodeCommand(['SET', `key:${String(i % 100_000).padStart(12, '0')}`, value]));
@@ -25,7 +25,7 @@ function benchmarkStream(commands: number, chunkBytes: number): Buffer[] {
   return chunks;
 }
 
-const header: TraceHeader = {
+export const benchTraceHeader: TraceHeader = {
   type: 'header', format: 'repltap-trace', version: TRACE_FORMAT_VERSION, tool: 'repltap', toolVersion: 'bench', startedAt: 0, source: 'proxy',
   master: 'bench', listen: null, record: 'commands', maxArgBytes: 256, maxArgs: 64, recordSecrets: false,
 };
@@ -77,7 +77,7 @@ export function benchDecoder(commands: number, chunkBytes: number, rounds: numbe
       const decoder = new build.LinkDecoder({ link: 1, args, recordSecrets: false, rdb: 'none' });
       decoder.feed('r2m', encodeCommand(['PSYNC', 'a'.repeat(40), '1']), 0);
       decoder.feed('m2r', Buffer.from(`+CONTINUE ${'a'.repeat(40)}\r\n`), 0);
-      const writer = trace ? new build.TraceWriter(join(dir, 'bench.rtrace'), header) : null;
+      const writer = trace ? new build.TraceWriter(join(dir, 'bench.rtrace'), benchTraceHeader) : null;
       let events = 0;
       const start = process.hrtime.bigint();
       for (const chunk of chunks) {
@@ -158,7 +158,7 @@ export function benchRdbPayload(sizeMiB: number, valueBytes: number, rounds: num
     for (const [variant, build, rdb, trace] of variants) {
       const decoder = new build.LinkDecoder({ link: 1, args: true, recordSecrets: false, rdb });
       decoder.feed('r2m', encodeCommand(['PSYNC', '?', '-1']), 0);
-      const writer = trace ? new build.TraceWriter(join(dir, 'bench.rtrace'), header) : null;
+      const writer = trace ? new build.TraceWriter(join(dir, 'bench.rtrace'), benchTraceHeader) : null;
       let decoded = 0;
       let ended = false;
       const start = process.hrtime.bigint();

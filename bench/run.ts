@@ -8,6 +8,8 @@
  *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown] [--warm-up 1000000] [--record full]
  *   npm run bench -- --suite summary --frames 2000000   what `inspect` holds for a link with no ACK (with
  *                                              REPLTAP_BENCH_BASELINE, the earlier build's beside this build's)
+ *   npm run bench -- --suite read --commands 1000000     reading a trace through and summarising it, as inspect
+ *                                              does (with REPLTAP_BENCH_BASELINE, the earlier build's beside this build's)
  *   ... --relays tap,node-pipe                 live suites: only these relays (and direct and socat)
  *
  * Prints a Markdown report on stdout (progress on stderr) to paste into BENCHMARKS.md.
@@ -19,13 +21,14 @@ import { benchFullSync, type FullSyncRun } from './full-sync.js';
 import { benchRdb, IN_PROCESS } from './rdb.js';
 import { benchStream, type StreamRun } from './stream.js';
 import { benchSummaryMemory } from './summary.js';
+import { benchRead } from './read.js';
 import { relayKinds, type RelayKind } from './relay.js';
 import { RECORD_LEVELS } from '../src/cli/parse-options.js';
 import type { RecordLevel } from '../src/link/events.js';
 
 const { values } = parseArgs({
   options: {
-    suite: { type: 'string', default: 'decoder,fullsync,stream,rdb,summary' },
+    suite: { type: 'string', default: 'decoder,fullsync,stream,rdb,summary,read' },
     'rdb-keys': { type: 'string', default: '1200000' },
     'size-mib': { type: 'string', default: '300' },
     // Full sync: the size of each value (DEBUG POPULATE); small values make many keys.
@@ -181,6 +184,17 @@ if (suites.has('summary')) {
   for (const build of [...new Set(runs.map((r) => r.build))]) {
     const rs = runs.filter((r) => r.build === build);
     out.push(`| ${build} | ${median(rs.map((r) => r.heapMiB)).toFixed(0)} | ${median(rs.map((r) => r.ms)).toFixed(0)} | ${rs.map((r) => r.heapMiB.toFixed(0)).join(', ')} |`);
+  }
+  out.push('');
+}
+
+if (suites.has('read')) {
+  const runs = benchRead(Number(values.commands), rounds);
+  out.push(`### Reading a trace: ${runs[0]!.records} records (${runs[0]!.traceMiB.toFixed(0)} MiB at --record commands) read and summarised, as inspect does`, '', '| build | ms | ns per record | rounds, ms |', '| --- | ---: | ---: | --- |');
+  for (const build of [...new Set(runs.map((r) => r.build))]) {
+    const rs = runs.filter((r) => r.build === build);
+    const ms = median(rs.map((r) => r.ms));
+    out.push(`| ${build} | ${ms.toFixed(0)} | ${((ms * 1e6) / rs[0]!.records).toFixed(0)} | ${rs.map((r) => r.ms.toFixed(0)).join(', ')} |`);
   }
   out.push('');
 }
