@@ -88,6 +88,10 @@ export function renderLink(s: LinkSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
+function countLinks(n: number): string {
+  return `${n} link${n === 1 ? '' : 's'}`;
+}
+
 /** How many of each, most first: `backlog overflow 10, another history 2`. */
 function tally(names: readonly string[]): string {
   const counts = new Map<string, number>();
@@ -106,7 +110,7 @@ export function renderOverview(links: readonly LinkSummary[]): string {
   const opened = links.map((s) => s.openedAt).filter((t): t is number => t !== null);
   const closed = links.map((s) => s.closedAt).filter((t): t is number => t !== null);
   const span = opened.length > 0 ? `, ${formatClockTime(Math.min(...opened))} → ${closed.length > 0 ? formatClockTime(Math.max(...closed, ...opened)) : '?'}` : '';
-  lines.push(`${label('overview')}${links.length} link${links.length === 1 ? '' : 's'}${span}`);
+  lines.push(`${label('overview')}${countLinks(links.length)}${span}`);
   const syncs = links.flatMap((s) => s.syncs);
   const by = (outcome: SyncAttempt['outcome'], name: string): string | null => {
     const these = syncs.filter((a) => a.outcome === outcome);
@@ -117,12 +121,12 @@ export function renderOverview(links: readonly LinkSummary[]): string {
   const outcomes = [by('full', 'full'), by('partial', 'partial'), by('error', 'refused'), by('none', 'unanswered')].filter((x) => x !== null);
   lines.push(`${INDENT}syncs: ${outcomes.length > 0 ? outcomes.join('; ') : 'none'}`);
   const noSync = links.filter((s) => s.syncs.length === 0);
-  if (noSync.length > 0) lines.push(`${INDENT}${noSync.length} link${noSync.length === 1 ? '' : 's'} ended before any sync (${tally(noSync.map((s) => s.handshakeCause?.kind ?? (s.closedAt === null ? 'still open' : `closed in phase ${s.closePhase ?? '?'}`)))})`);
+  if (noSync.length > 0) lines.push(`${INDENT}${countLinks(noSync.length)} ended before any sync (${tally(noSync.map((s) => s.handshakeCause?.kind ?? (s.closedAt === null ? 'still open' : `closed in phase ${s.closePhase ?? '?'}`)))})`);
   const midRdb = links.filter((s) => s.closePhase === 'rdb');
   if (midRdb.length > 0) {
     // A replica that never gets a whole RDB has nothing to resume from: each such cut means another full sync.
     lines.push(
-      `${INDENT}${midRdb.length} link${midRdb.length === 1 ? '' : 's'} ended during the RDB transfer (${tally(midRdb.map((s) => s.closeReason ?? '?'))}): ` +
+      `${INDENT}${countLinks(midRdb.length)} ended during the RDB transfer (${tally(midRdb.map((s) => s.closeReason ?? '?'))}): ` +
         'each leaves the replica to start a full sync again, a sync loop when it repeats; the servers\' logs say why (often client-output-buffer-limit replica, or repl-timeout)',
     );
   }

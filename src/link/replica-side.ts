@@ -95,8 +95,9 @@ export class ReplicaSideDecoder {
         return;
       }
     }
-    out.push({ type: 'handshake', t, link, pos, dir: 'r2m', command: this.commandText(name, frame) });
-    if (!this.opts.recordSecrets && passwordIndex(name, frame) !== -1) this.notePassword(name, frame);
+    const password = this.opts.recordSecrets ? -1 : passwordIndex(name, frame);
+    out.push({ type: 'handshake', t, link, pos, dir: 'r2m', command: this.commandText(frame, password) });
+    if (password !== -1) this.notePassword(name, frame, password);
     if (name === 'psync' && args.length >= 2) {
       const offset = parseInteger(args[1]!);
       if (offset !== null) {
@@ -116,15 +117,14 @@ export class ReplicaSideDecoder {
    * the final CRLF. An inline command, or a HELLO with AUTH (which no replica sends), is hidden from
    * its second byte to its last, which keeps an inline command a line of the protocol.
    */
-  private notePassword(name: string, frame: CommandFrame): void {
+  private notePassword(name: string, frame: CommandFrame, password: number): void {
     const end = frame.start + frame.size;
     if (frame.kind === 'inline' || name !== 'auth') {
       // HELLO's password sits among other arguments (no replica sends it): all but the frame's ends goes.
       this.secretRanges.push(frame.start + 1, end - 1);
       return;
     }
-    const last = frame.argc - 2;
-    const kept = frame.args[last];
+    const kept = frame.args[password];
     if (kept === undefined) {
       // Past maxArgs: where the password starts is not known, so all but the frame's first byte goes.
       this.secretRanges.push(frame.start + 1, end);
@@ -132,13 +132,13 @@ export class ReplicaSideDecoder {
     }
     let length = kept.length;
     const cut = frame.cut;
-    if (cut !== null) for (let k = 0; k < cut.length; k += 2) if (cut[k] === last) length = cut[k + 1]!;
+    if (cut !== null) for (let k = 0; k < cut.length; k += 2) if (cut[k] === password) length = cut[k + 1]!;
     this.secretRanges.push(end - 2 - length, end - 2);
   }
 
-  private commandText(name: string, frame: CommandFrame): string {
+  /** The command as text, the argument at `password` (an index into `frame.args`, or -1) redacted. */
+  private commandText(frame: CommandFrame, password: number): string {
     const args = [Buffer.from(frame.name!.spelling, 'latin1'), ...frame.args];
-    const password = this.opts.recordSecrets ? -1 : passwordIndex(name, frame);
     if (password !== -1 && password < frame.args.length) args[password + 1] = REDACTED;
     const text = printableCommand(args);
     return frame.argc > args.length ? `${text} ... (${frame.argc} arguments)` : text;

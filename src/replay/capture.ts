@@ -161,9 +161,11 @@ export class Capture {
     const t = this.clock();
     const pos = this.decoder.state.bytes.r2m;
     const events = this.decoder.feed('r2m', bytes, t);
-    // What capture sends is whole frames: an AUTH's password is found in the same call.
-    const piece = this.redactor === null ? { pos, data: bytes } : this.redactor.take(bytes, pos, this.decoder.secretRanges, this.decoder.secretFrom);
-    if (this.raw && piece !== null) this.trace.append({ type: 'raw', t, link: LINK, dir: 'r2m', pos: piece.pos, data: piece.data });
+    if (this.raw) {
+      // What capture sends is whole frames: an AUTH's password is found in the same call.
+      const piece = this.redactor === null ? { pos, data: bytes } : this.redactor.take(bytes, pos, this.decoder.secretRanges, this.decoder.secretFrom);
+      if (piece !== null) this.trace.append({ type: 'raw', t, link: LINK, dir: 'r2m', pos: piece.pos, data: piece.data });
+    }
     this.emit(events);
     this.socket.write(bytes);
   }

@@ -179,26 +179,21 @@ export class LinkSession {
     const t = this.opts.clock();
     const state = this.decoder.state;
     const start = state.bytes[dir];
-    // The replica's bytes are recorded once decoded, when AUTH passwords in them are known.
-    const redacted = dir === 'r2m' ? this.redactor : null;
-    if (this.opts.raw && redacted === null) this.sink.raw({ type: 'raw', t, link: this.id, dir, pos: start, data: chunk });
+    // The replica's bytes are recorded once decoded (see `decoded`), when AUTH passwords in them are known.
+    if (this.opts.raw && (dir === 'm2r' || this.redactor === null)) this.sink.raw({ type: 'raw', t, link: this.id, dir, pos: start, data: chunk });
     const faults = this.opts.faults;
     if (faults.idle(this.id, dir)) {
       // Frames go into command runs, or batches at --record meta (one event a chunk, not one a
       // frame); the fault planner below needs events one by one.
       const events = this.decoder.feedRuns(dir, chunk, t);
-      if (redacted !== null) this.recordRedacted(redacted.take(chunk, start, this.decoder.secretRanges, this.decoder.secretFrom), t);
-      if (dir === 'r2m') this.noteAcks(events, t);
-      else if (state.masterOffset !== null) this.arrivals.note(state.masterOffset, t);
+      this.decoded(dir, chunk, start, events, t);
       if (events.length > 0) this.sink.events(events);
       return null;
     }
     const before: PhaseMark = { phase: state.phase, start: { ...state.phaseStart }, rdbLength: state.rdbLength };
     const pendingBefore = this.decoder.pendingBytes(dir);
     const events = this.decoder.feed(dir, chunk, t);
-    if (redacted !== null) this.recordRedacted(redacted.take(chunk, start, this.decoder.secretRanges, this.decoder.secretFrom), t);
-    if (dir === 'r2m') this.noteAcks(events, t);
-    else if (state.masterOffset !== null) this.arrivals.note(state.masterOffset, t);
+    this.decoded(dir, chunk, start, events, t);
     const plan = faults.plan({ link: this.id, dir, chunk, start, events, before, state, pendingBefore, pendingAfter: this.decoder.pendingBytes(dir), now: t });
     // The master answers the PSYNC it was sent, so +CONTINUE resumes from the rewritten offset.
     if (plan.psync) state.psyncOffset = plan.psync.offset;
@@ -223,7 +218,7 @@ export class LinkSession {
     );
   }
 
-  private noteAcks(events: RecordedEvent[], t: number): void {
+  private noteAcks(events: readonly RecordedEvent[], t: number): void {
     for (const event of events) {
       if (event.type === 'ack') {
         this.ackOffset = event.offset;
@@ -268,6 +263,17 @@ export class LinkSession {
       }
       if (--this.openSockets === 0) this.finish();
     });
+  }
+
+  /** What follows decoding a chunk, whether faults are in play or not: the replica's bytes recorded without secrets, ACKs and arrivals noted. */
+  private decoded(dir: Direction, chunk: Buffer, start: number, events: readonly RecordedEvent[], t: number): void {
+    if (dir === 'm2r') {
+      const offset = this.decoder.state.masterOffset;
+      if (offset !== null) this.arrivals.note(offset, t);
+      return;
+    }
+    if (this.redactor !== null) this.recordRedacted(this.redactor.take(chunk, start, this.decoder.secretRanges, this.decoder.secretFrom), t);
+    this.noteAcks(events, t);
   }
 
   private recordRedacted(piece: RawPiece | null, t: number): void {

@@ -304,15 +304,16 @@ class BlockReader implements TraceFile {
   }
 }
 
-/**
- * The complete records at the start of a cut-off block. Found structurally, one at a time: msgpackr's
- * native string extractor reads ahead through the whole buffer and would refuse them all.
- */
+/** Keeps a link's last master-side raw record, where its command runs stored by reference take their bytes. */
 function noteRaw({ lastRaw }: Expansion, record: TraceRecord): void {
   if (record.type === 'raw' && record.dir === 'm2r') lastRaw.set(record.link, record);
   else if (record.type === 'link-close') lastRaw.delete(record.link);
 }
 
+/**
+ * The complete records at the start of a cut-off block. Found structurally, one at a time: msgpackr's
+ * native string extractor reads ahead through the whole buffer and would refuse them all.
+ */
 function decodePrefix(payload: Buffer): unknown[] {
   const records: unknown[] = [];
   let pos = 0;

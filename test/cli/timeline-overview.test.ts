@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderTimeline } from '../../src/cli/render-timeline.js';
 import type { LinkEvent } from '../../src/link/events.js';
-import { LinkSummarizer } from '../../src/trace/link-summary.js';
+import { summaries } from '../support/summaries.js';
 
 const A = 'a'.repeat(40);
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
@@ -22,9 +22,7 @@ function link(id: number, at: number, request: [string, number] | null, answer: 
 }
 
 function timeline(events: LinkEvent[]): string {
-  const summarizer = new LinkSummarizer();
-  for (const event of events) summarizer.event(event);
-  return renderTimeline(summarizer.summaries());
+  return renderTimeline(summaries(events));
 }
 
 describe('the overview after the timelines', () => {

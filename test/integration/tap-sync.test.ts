@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { RdbKeyEvent } from '../../src/link/events.js';
 import { TraceWriteError } from '../../src/trace/errors.js';
-import { LinkSummarizer } from '../../src/trace/link-summary.js';
 import { openTrace, readTraceRecords } from '../../src/trace/reader.js';
 import { freePort } from '../../src/servers/redis-server.js';
 import { sleep, waitFor } from '../../src/servers/wait.js';
 import { startTap } from '../../src/tap/tap.js';
 import { seedDataset, writeMixedWorkload } from '../../src/servers/workload.js';
+import { summaries } from '../support/summaries.js';
 import { caughtUp, ofType, replicate, startCluster, startServer, useClusters, type Cluster } from '../support/cluster.js';
 
 useClusters();
@@ -210,9 +210,7 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
     await caughtUp(c);
     // Idle: the replica ACKs the same offset every second.
     await sleep(3_500);
-    const summarizer = new LinkSummarizer();
-    for (const event of c.events) summarizer.event(event);
-    const acks = summarizer.summaries()[0]!.acks;
+    const acks = summaries(c.events)[0]!.acks;
     expect(acks.count).toBeGreaterThanOrEqual(4);
     // One ACK period at the most (a replica ACKs once a second), not the time the link sat idle.
     expect(acks.lagMs!.max).toBeLessThan(1_500);
@@ -276,9 +274,7 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
     });
     await c.replica.client.call('REPLICAOF', 'NO', 'ONE');
     await weak.client.call('REPLICAOF', 'NO', 'ONE');
-    const summarizer = new LinkSummarizer();
-    for (const event of c.events) summarizer.event(event);
-    const closed = summarizer.summaries().filter((s) => s.closedAt !== null);
+    const closed = summaries(c.events).filter((s) => s.closedAt !== null);
     const causes = new Set(closed.flatMap((s) => [s.handshakeCause?.text, ...s.syncs.map((sync) => sync.cause)]));
     expect(causes).toContain("the master refused the replica's password: check masterauth (and masteruser, for an ACL user) on the replica");
     expect(causes).toContain("the replica's user (masteruser) lacks a permission it needs: grant it +psync +sync +replconf +ping on the master");

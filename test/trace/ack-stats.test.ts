@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { renderLink } from '../../src/cli/render-timeline.js';
 import type { LinkEvent } from '../../src/link/events.js';
-import { LinkSummarizer, type LinkSummary } from '../../src/trace/link-summary.js';
+import type { LinkSummary } from '../../src/trace/link-summary.js';
+import { summaries } from '../support/summaries.js';
 
 const A = 'a'.repeat(40);
 
 function summarize(events: LinkEvent[]): LinkSummary {
-  const summarizer = new LinkSummarizer();
-  for (const event of events) summarizer.event(event);
-  return summarizer.summaries()[0]!;
+  return summaries(events)[0]!;
 }
 
 /** A link in the stream from offset 0: SETs ending at the given offsets and times, then ACKs. */

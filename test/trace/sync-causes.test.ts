@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { LinkEvent } from '../../src/link/events.js';
-import { LinkSummarizer } from '../../src/trace/link-summary.js';
+import { summaries } from '../support/summaries.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
 
 function causes(events: LinkEvent[]): (string | null)[] {
-  const summarizer = new LinkSummarizer();
-  for (const event of events) summarizer.event(event);
-  return summarizer.summaries().flatMap((s) => s.syncs.map((sync) => sync.cause));
+  return summaries(events).flatMap((s) => s.syncs.map((sync) => sync.cause));
 }
 
 const open = (link: number): LinkEvent => ({ type: 'link-open', t: 0, link, replica: 'r', master: 'm' });
@@ -53,11 +51,7 @@ describe('why a sync went full or partial (inspect)', () => {
   });
 
   it('says what a refusal means and what to do, for a refused sync and for a handshake that never got to one', () => {
-    const summarize = (events: LinkEvent[]) => {
-      const summarizer = new LinkSummarizer();
-      for (const event of events) summarizer.event(event);
-      return summarizer.summaries()[0]!;
-    };
+    const summarize = (events: LinkEvent[]) => summaries(events)[0]!;
     const exchange = (t: number, command: string, reply: string): LinkEvent[] => [
       { type: 'handshake', t, link: 1, pos: t * 10, dir: 'r2m', command },
       { type: 'handshake', t, link: 1, pos: t * 10, dir: 'm2r', reply },
