@@ -104,6 +104,16 @@ describe("docs/trace-format.md's Python reader, run on traces of a real redis-se
     const stored = storedTypes(trace);
     const expected = { meta: ['command-batch'], commands: ['command-run', 'rdb-keys'], full: ['command-run', 'raw'] }[record];
     for (const type of expected) expect(stored, type).toContain(type);
+    // Cut off as by kill -9: inside the second block's header, and at three places inside payloads.
+    const bytes = readFileSync(trace);
+    const secondBlock = 8 + 8 + bytes.readUInt32LE(8);
+    for (const at of [secondBlock + 3, ...[0.3, 0.6, 0.9].map((f) => Math.floor(bytes.length * f))]) {
+      const cut = join(dir, `${record}-cut-${at}.rtrace`);
+      writeFileSync(cut, bytes.subarray(0, at));
+      const read = readTraceRecords(cut);
+      expect(read.records.length).toBeLessThan(ours.records.length);
+      expect(readWithDocumentedReader(cut).slice(1), `cut at ${at}`).toEqual(read.records.map(plain));
+    }
   });
 
   // A real master sends keep-alives only before its RDB, so runs and batches holding one are made by hand.
