@@ -2,7 +2,8 @@ import { toJsonLine } from './json-line.js';
 import { writeOut } from './output.js';
 import { reportCutTail } from './cut-tail.js';
 import { LinkFilter } from './link-filter.js';
-import { openToRead, traceBatches } from './trace-batches.js';
+import type { TraceFile } from '../trace/reader.js';
+import { traceItems } from './trace-batches.js';
 
 export interface ExportFilter {
   link?: number;
@@ -23,13 +24,16 @@ const OUTPUT_BLOCK = 64 * 1024;
 /** Writes a trace's records as JSON lines (binary values as {"base64": ...}), streaming. */
 export async function exportJsonLines(path: string, options: ExportOptions): Promise<void> {
   const types = options.type ? new Set<string>(options.type) : null;
-  const trace = await openToRead(path, options.follow ?? null);
-  if (trace === null) return;
+  let trace: TraceFile | null = null;
   let out = '';
   const selected = new LinkFilter(options.link);
   try {
-    for await (const batch of traceBatches(trace, options.follow ?? null)) {
-      for (const record of batch) {
+    for await (const item of traceItems(path, options.follow ?? null)) {
+      if (item.kind === 'recording') {
+        trace = item.trace;
+        continue;
+      }
+      for (const record of item.records) {
         if (!selected.passes(record)) continue;
         if (record.type === 'raw' ? !options.raw : types !== null && !types.has(record.type)) continue;
         out += `${toJsonLine(record)}\n`;
@@ -45,7 +49,6 @@ export async function exportJsonLines(path: string, options: ExportOptions): Pro
     if (missing !== null) throw missing;
   } finally {
     if (out.length > 0) await writeOut(out);
-    trace.close();
-    reportCutTail(path, trace.warnings);
+    if (trace !== null) reportCutTail(path, trace.warnings);
   }
 }

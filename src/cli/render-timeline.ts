@@ -37,7 +37,7 @@ function renderSync(attempt: SyncAttempt, index: number, openedAt: number): stri
         const types = Object.entries(rdb.types ?? {}).sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${n}`).join(', ');
         const from = rdb.aux['redis-ver'] ? ` from redis ${rdb.aux['redis-ver']}` : rdb.aux['valkey-ver'] ? ` from valkey ${rdb.aux['valkey-ver']}` : '';
         const checksum = rdb.checksum === 'unchecked' ? 'checksum left to the replica to verify' : `checksum ${rdb.checksum}`;
-        lines.push(`${INDENT}${rdb.keys} keys${types ? ` (${types})` : ''}${from}, ${checksum}`);
+        lines.push(`${INDENT}${counted(rdb.keys, 'key')}${types ? ` (${types})` : ''}${from}, ${checksum}`);
       }
     } else {
       lines.push(`${INDENT}RDB ${framing}: did not complete`);
@@ -59,8 +59,8 @@ export function renderLink(s: LinkSummary): string {
     const top = [...s.commandsByName.entries()].sort((a, b) => b[1] - a[1]);
     const names = top.slice(0, 8).map(([name, n]) => `${name} ${n}`).join(', ') + (top.length > 8 ? `, ${top.length - 8} more kinds` : '');
     const range = `offsets ${s.firstOffset ?? '?'} → ${s.lastOffset ?? s.firstOffset ?? '?'}`;
-    lines.push(`${label('stream')}${range}: ${s.commands} commands${names ? ` (${names})` : ''}`);
-    lines.push(`${INDENT}${s.transactions} MULTI/EXEC blocks, ${s.pings} pings, ${s.getacks} GETACKs`);
+    lines.push(`${label('stream')}${range}: ${counted(s.commands, 'command')}${names ? ` (${names})` : ''}`);
+    lines.push(`${INDENT}${counted(s.transactions, 'MULTI/EXEC block')}, ${counted(s.pings, 'ping')}, ${counted(s.getacks, 'GETACK')}`);
   }
   if (s.acks.count > 0) {
     const lag = s.acks.lagBytes ? `; lag max ${formatBytes(s.acks.lagBytes.max)}, p99 ${formatBytes(s.acks.lagBytes.p99)}` : '';
@@ -88,8 +88,9 @@ export function renderLink(s: LinkSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-function countLinks(n: number): string {
-  return `${n} link${n === 1 ? '' : 's'}`;
+/** `1 link`, `2 links`. */
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** How many of each, most first: `backlog overflow 10, another history 2`. */
@@ -110,7 +111,7 @@ export function renderOverview(links: readonly LinkSummary[]): string {
   const opened = links.map((s) => s.openedAt).filter((t): t is number => t !== null);
   const closed = links.map((s) => s.closedAt).filter((t): t is number => t !== null);
   const span = opened.length > 0 ? `, ${formatClockTime(Math.min(...opened))} → ${closed.length > 0 ? formatClockTime(Math.max(...closed, ...opened)) : '?'}` : '';
-  lines.push(`${label('overview')}${countLinks(links.length)}${span}`);
+  lines.push(`${label('overview')}${counted(links.length, 'link')}${span}`);
   const syncs = links.flatMap((s) => s.syncs);
   const by = (outcome: SyncAttempt['outcome'], name: string): string | null => {
     const these = syncs.filter((a) => a.outcome === outcome);
@@ -121,12 +122,12 @@ export function renderOverview(links: readonly LinkSummary[]): string {
   const outcomes = [by('full', 'full'), by('partial', 'partial'), by('error', 'refused'), by('none', 'unanswered')].filter((x) => x !== null);
   lines.push(`${INDENT}syncs: ${outcomes.length > 0 ? outcomes.join('; ') : 'none'}`);
   const noSync = links.filter((s) => s.syncs.length === 0);
-  if (noSync.length > 0) lines.push(`${INDENT}${countLinks(noSync.length)} ended before any sync (${tally(noSync.map((s) => s.handshakeCause?.kind ?? (s.closedAt === null ? 'still open' : `closed in phase ${s.closePhase ?? '?'}`)))})`);
+  if (noSync.length > 0) lines.push(`${INDENT}${counted(noSync.length, 'link')} ended before any sync (${tally(noSync.map((s) => s.handshakeCause?.kind ?? (s.closedAt === null ? 'still open' : `closed in phase ${s.closePhase ?? '?'}`)))})`);
   const midRdb = links.filter((s) => s.closePhase === 'rdb');
   if (midRdb.length > 0) {
     // A replica that never gets a whole RDB has nothing to resume from: each such cut means another full sync.
     lines.push(
-      `${INDENT}${countLinks(midRdb.length)} ended during the RDB transfer (${tally(midRdb.map((s) => s.closeReason ?? '?'))}): ` +
+      `${INDENT}${counted(midRdb.length, 'link')} ended during the RDB transfer (${tally(midRdb.map((s) => s.closeReason ?? '?'))}): ` +
         'each leaves the replica to start a full sync again, a sync loop when it repeats; the servers\' logs say why (often client-output-buffer-limit replica, or repl-timeout)',
     );
   }

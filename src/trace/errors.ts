@@ -24,6 +24,17 @@ export class TraceNotReadyError extends TraceFormatError {
   }
 }
 
+/**
+ * A followed trace that a new recording replaced (a tap restarted on the same path truncates it):
+ * the file shrank, or its header block changed. A follower starts again from the top.
+ */
+export class TraceRewrittenError extends TraceFormatError {
+  constructor(path: string, at: number, what: string) {
+    super(path, at, what);
+    this.name = 'TraceRewrittenError';
+  }
+}
+
 /** What a failed write means, in words, by its error code. */
 const WRITE_PROBLEMS: Record<string, string> = {
   ENOENT: 'its directory does not exist',

@@ -5,7 +5,7 @@ import { Unpackr } from 'msgpackr';
 import { CommandBatchError, expandCommandBatch } from '../link/command-batch.js';
 import { CommandRunError, CommandRunExpander } from '../link/command-run.js';
 import { expandRdbKeys, RdbKeysError } from '../link/rdb-key-batch.js';
-import { TraceFormatError, TraceNotReadyError } from './errors.js';
+import { TraceFormatError, TraceNotReadyError, TraceRewrittenError } from './errors.js';
 import { msgpackValueEnd } from './msgpack-extent.js';
 import { recordProblem } from './record-check.js';
 import { BLOCK_HEADER_BYTES, MAX_BLOCK_BYTES, OLDEST_TRACE_FORMAT_VERSION, TRACE_FORMAT_VERSION, TRACE_MAGIC, type CommandRunByReference, type RawRecord, type StoredRecord, type TraceHeader, type TraceRecord } from './format.js';
@@ -25,7 +25,8 @@ export interface TraceFile {
   records(): Generator<TraceRecord, void, undefined>;
   /**
    * The records already in the file, then those of each block the writer adds, a batch per block,
-   * until `signal` aborts. A block still being written is waited for, not taken for a cut-off tail.
+   * until `signal` aborts. A block still being written is waited for, not taken for a cut-off tail;
+   * a file that a new recording replaced throws TraceRewrittenError.
    */
   follow(options: FollowOptions): AsyncGenerator<TraceRecord[], void, undefined>;
   /** The records as the file stores them, command runs and key batches not expanded: for copying a trace. */
@@ -88,6 +89,8 @@ class BlockReader implements TraceFile {
   private blockAt = 0;
   /** Records of the first block after the header. */
   private readonly firstRecords: TraceRecord[];
+  /** The magic and the header block's length and CRC: another recording in the same file changes them. */
+  private readonly identity: Buffer;
 
   constructor(
     readonly path: string,
@@ -115,6 +118,7 @@ class BlockReader implements TraceFile {
     }
     this.header = header;
     this.firstRecords = first.slice(1) as TraceRecord[];
+    this.identity = this.readAt(0, TRACE_MAGIC.length + BLOCK_HEADER_BYTES);
   }
 
   *records(): Generator<TraceRecord, void, undefined> {
@@ -190,11 +194,17 @@ class BlockReader implements TraceFile {
     return new TraceFormatError(this.path, this.blockAt, `${error.message}: the file is corrupt`);
   }
 
-  /** Takes in what was appended since the size was last read; a file that shrank was rewritten under us. */
+  /**
+   * Takes in what was appended since the size was last read. A file that shrank, or whose header
+   * block changed (a new recording that already grew past what was read), was rewritten under us.
+   */
   private grown(): void {
     const size = fstatSync(this.fd!).size;
     if (size < this.offset) {
-      throw new TraceFormatError(this.path, size, `the file shrank from ${this.offset} to ${size} bytes while followed: it was rewritten (a new recording into the same file?); run the command again to read the new one`);
+      throw new TraceRewrittenError(this.path, size, `the file shrank from ${this.offset} to ${size} bytes while followed: a new recording replaced it`);
+    }
+    if (!this.readAt(0, this.identity.length).equals(this.identity)) {
+      throw new TraceRewrittenError(this.path, 0, 'its header block changed while followed: a new recording replaced it');
     }
     this.size = size;
   }
@@ -286,20 +296,27 @@ class BlockReader implements TraceFile {
     }
   }
 
+  /** Up to `length` bytes from where reading stands (no further than the size last seen), moving on past them. */
   private read(length: number): Buffer {
-    const buffer = Buffer.allocUnsafe(Math.min(length, Math.max(0, this.size - this.offset)));
+    const bytes = this.readAt(this.offset, Math.min(length, Math.max(0, this.size - this.offset)));
+    this.offset += bytes.length;
+    return bytes;
+  }
+
+  /** Up to `length` bytes at `position`, fewer where the file ends. */
+  private readAt(position: number, length: number): Buffer {
+    const buffer = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < buffer.length) {
       let n: number;
       try {
-        n = readSync(this.fd!, buffer, done, buffer.length - done, this.offset + done);
+        n = readSync(this.fd!, buffer, done, buffer.length - done, position + done);
       } catch (error) {
-        throw new TraceFormatError(this.path, this.offset + done, `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+        throw new TraceFormatError(this.path, position + done, `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
       }
       if (n === 0) break;
       done += n;
     }
-    this.offset += done;
     return buffer.subarray(0, done);
   }
 }

@@ -19,6 +19,8 @@ interface ProxyRun {
   offset: number;
   master: RedisServer;
   replica: RedisServer;
+  /** The proxy's args, to start it again on the same port and trace. */
+  args: string[];
 }
 
 /**
@@ -30,7 +32,8 @@ async function proxyWithReplica(trace: string, { keys = 0, fileSizeLimitKiB }: {
   if (keys > 0) await master.client.call('DEBUG', 'POPULATE', keys, 'key', 64);
   const replica = await startServer({ name: 'proxy-replica' });
   const port = await freePort();
-  const child = spawnCli(['proxy', '--master', master.address, '--listen', `127.0.0.1:${port}`, '--trace', trace, '--log-level', 'info'], {}, fileSizeLimitKiB);
+  const args = ['proxy', '--master', master.address, '--listen', `127.0.0.1:${port}`, '--trace', trace, '--log-level', 'info'];
+  const child = spawnCli(args, {}, fileSizeLimitKiB);
   const done = collect(child);
   await replica.client.call('REPLICAOF', '127.0.0.1', port);
   // The replica retries once a second until the proxy listens.
@@ -38,7 +41,7 @@ async function proxyWithReplica(trace: string, { keys = 0, fileSizeLimitKiB }: {
   await writeMixedWorkload(master.client, { commands: 300, seed: 9 });
   const offset = Number((await master.info()).master_repl_offset);
   await waitFor('the replica to catch up through the proxy', 30_000, async () => Number((await replica.info()).master_repl_offset) === offset);
-  return { child, done, offset, master, replica };
+  return { child, done, offset, master, replica, args };
 }
 
 describe('repltap proxy as a process', () => {
@@ -129,6 +132,42 @@ describe('repltap proxy as a process', () => {
     expect(eventsResult.stdout).toContain(`last ${after} at`);
     child.kill('SIGTERM');
     expect((await done).code).toBe(0);
+  });
+
+  it('inspect --follow goes on with the new recording when the proxy is restarted on the same trace, as tail -F does', async () => {
+    const trace = join(dir, 'restarted.rtrace');
+    const first = await proxyWithReplica(trace);
+    const events = spawnCli(['inspect', trace, '--follow']);
+    const json = spawnCli(['inspect', trace, '--follow', '--json', '--type', 'fullresync', 'continue', 'link-close']);
+    let [eventsOut, jsonOut] = ['', ''];
+    events.stdout!.on('data', (d: Buffer) => (eventsOut += d.toString()));
+    json.stdout!.on('data', (d: Buffer) => (jsonOut += d.toString()));
+    const [eventsDone, jsonDone] = [collect(events), collect(json)];
+    const types = (): string[] => jsonOut.split('\n').filter((l) => l.endsWith('}')).map((l) => (JSON.parse(l) as { type: string }).type);
+    await waitFor('the first recording in the followed output', 15_000, () => types().includes('fullresync'));
+    first.child.kill('SIGTERM');
+    expect((await first.done).code).toBe(0);
+    await waitFor('the first link to close in the followed output', 15_000, () => types().includes('link-close'));
+    // The replica reconnects to the restarted proxy and resyncs partially from the same master.
+    const second = spawnCli(first.args);
+    const secondDone = collect(second);
+    await waitFor('the second recording in the followed output', 30_000, () => types().includes('continue'));
+    await waitFor('the second recording in the text output', 15_000, () => /\+CONTINUE/.test(eventsOut));
+    events.kill('SIGINT');
+    json.kill('SIGINT');
+    const [eventsResult, jsonResult] = await Promise.all([eventsDone, jsonDone]);
+    const notice = `repltap: ${trace} was replaced by a new recording (a tap restarted on it?): following that one, its links numbered from 1 again\n`;
+    expect(jsonResult).toMatchObject({ code: 0, stderr: notice });
+    expect(types()).toEqual(['fullresync', 'link-close', 'continue']);
+    expect(eventsResult).toMatchObject({ code: 0, stderr: notice });
+    // Each recording: its header, its events, its timeline; the first link closed by the first proxy's shutdown.
+    const recordings = eventsResult.stdout.split(/^(?=trace )/m);
+    expect(recordings).toHaveLength(2);
+    expect(recordings[0]).toMatch(/link 1  \+FULLRESYNC[\s\S]*\n\nlink 1: replica [\s\S]*closed .*tap shut down/);
+    expect(recordings[0]).not.toContain('+CONTINUE');
+    expect(recordings[1]).toMatch(/link 1  \+CONTINUE[\s\S]*\n\nlink 1: replica [\s\S]*still open when the trace ended/);
+    second.kill('SIGTERM');
+    expect((await secondDone).code).toBe(0);
   });
 
   it('a trace that can no longer be written (a file size limit) stops recording, not forwarding; exit 2 says where it ends', async () => {

@@ -62,3 +62,20 @@ describe('the overview after the timelines', () => {
     expect(timeline(link(1, 0, ['?', -1], { type: 'fullresync', t: 0, link: 0, pos: 60, replid: A, offset: 0 }))).not.toContain('overview');
   });
 });
+
+describe('counts in a timeline', () => {
+  it('are singular for one and plural otherwise', () => {
+    const t = T0 + 20;
+    const one = [
+      ...link(1, 0, ['?', -1], { type: 'fullresync', t: 0, link: 0, pos: 60, replid: A, offset: 0 }).slice(0, -1),
+      { type: 'command', t, link: 1, offset: 7, size: 7, name: 'multi', argc: 1, db: 0, tx: true },
+      { type: 'command', t, link: 1, offset: 14, size: 7, name: 'exec', argc: 1, db: 0, tx: true },
+      { type: 'ping', t, link: 1, offset: 21, size: 7 },
+      { type: 'getack', t, link: 1, offset: 28, size: 7 },
+    ] satisfies LinkEvent[];
+    expect(timeline(one)).toContain(' → 28: 2 commands (multi 1, exec 1)\n               1 MULTI/EXEC block, 1 ping, 1 GETACK\n');
+    const none = link(1, 0, ['?', -1], { type: 'fullresync', t: 0, link: 0, pos: 60, replid: A, offset: 0 }).slice(0, -1);
+    none.push({ type: 'command', t, link: 1, offset: 7, size: 7, name: 'set', argc: 1, db: 0 });
+    expect(timeline(none)).toContain(': 1 command (set 1)\n               0 MULTI/EXEC blocks, 0 pings, 0 GETACKs\n');
+  });
+});

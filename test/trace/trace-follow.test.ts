@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LinkEvent } from '../../src/link/events.js';
-import { TraceNotReadyError } from '../../src/trace/errors.js';
+import { TraceNotReadyError, TraceRewrittenError } from '../../src/trace/errors.js';
 import { TRACE_MAGIC } from '../../src/trace/format.js';
 import type { TraceRecord } from '../../src/trace/format.js';
 import { openTrace, type TraceFile } from '../../src/trace/reader.js';
@@ -104,15 +104,32 @@ describe('following a trace as it is written', () => {
     trace.close();
   });
 
-  it('refuses a file that shrinks while followed (rewritten by a new recording) with a precise error', async () => {
+  it('reports a file rewritten while followed (a new recording): shrunk, or grown past what was read with another header', async () => {
     const path = join(dir, 'rewritten.rtrace');
     writeFileSync(path, bytes);
-    const { trace, batches } = follow(path);
-    expect((await batches.next()).value).toEqual(a);
-    expect((await batches.next()).value).toEqual(b);
+    const shrunk = follow(path);
+    expect((await shrunk.batches.next()).value).toEqual(a);
+    expect((await shrunk.batches.next()).value).toEqual(b);
     truncateSync(path, headerEnd);
-    await expect(batches.next()).rejects.toThrow(`at byte ${headerEnd}: the file shrank from ${bEnd} to ${headerEnd} bytes while followed`);
-    trace.close();
+    const shrinking = await shrunk.batches.next().catch((error: unknown) => error);
+    expect(shrinking).toBeInstanceOf(TraceRewrittenError);
+    expect(shrinking).toMatchObject({ message: `${path}: at byte ${headerEnd}: the file shrank from ${bEnd} to ${headerEnd} bytes while followed: a new recording replaced it` });
+    shrunk.trace.close();
+
+    writeFileSync(path, bytes.subarray(0, aEnd));
+    const replaced = follow(path);
+    expect((await replaced.batches.next()).value).toEqual(a);
+    // Another recording, already longer than what was read: only its header tells.
+    const other = join(dir, 'other-recording.rtrace');
+    const writer = new TraceWriter(other, traceHeader({ startedAt: 1_795_000_000_001 }));
+    for (const event of [...a, ...b]) writer.append(event);
+    writer.close();
+    writeFileSync(path, readFileSync(other));
+    expect(readFileSync(path).length).toBeGreaterThan(aEnd);
+    const replacing = await replaced.batches.next().catch((error: unknown) => error);
+    expect(replacing).toBeInstanceOf(TraceRewrittenError);
+    expect(replacing).toMatchObject({ message: `${path}: at byte 0: its header block changed while followed: a new recording replaced it` });
+    replaced.trace.close();
   });
 
   it('starts from a trace holding only its header', async () => {

@@ -9,7 +9,8 @@ import { renderHeader, renderOverview, renderTimeline } from '../render-timeline
 import { eventTypes, parseInteger } from '../parse-options.js';
 import { reportCutTail } from '../cut-tail.js';
 import { LinkFilter } from '../link-filter.js';
-import { abortOnSignal, openToRead, traceBatches } from '../trace-batches.js';
+import type { TraceFile } from '../../trace/reader.js';
+import { abortOnSignal, traceItems } from '../trace-batches.js';
 
 interface InspectOptions {
   json?: boolean;
@@ -35,7 +36,7 @@ export function registerInspect(program: Command): void {
     .option('--type <types...>', 'with --json, --events or --follow: only these event types (e.g. psync fullresync ack)', eventTypes())
     .option('--raw', 'with --json: also the raw byte records of a --record full trace (base64)')
     .option('--overview', 'only the overview of all links: syncs by outcome and reason, links that never synced, why links closed')
-    .option('-f, --follow', "keep reading as a running tap records (waiting for the file if the tap has not created it yet): each event as it is written (as --events, or --json), until Ctrl-C; then, without --json, the timeline")
+    .option('-f, --follow', "keep reading as a running tap records (waiting for the file if the tap has not created it yet, going on with the new recording if a tap restarts on it): each event as it is written (as --events, or --json), until Ctrl-C; then, without --json, the timeline")
     .addHelpText('after', '\nExit status: 0 read completely (or followed until SIGINT or SIGTERM); 2 not a readable trace, or cut off inside a block (what could be read is shown, then where the cut is).')
     .action(async (path: string, options: InspectOptions) => inspect(path, options));
 }
@@ -50,20 +51,28 @@ async function inspect(path: string, options: InspectOptions): Promise<void> {
   }
   const types = options.type ? new Set<string>(options.type) : null;
   const events = options.events || follow !== null;
-  const trace = await openToRead(path, follow);
-  if (trace === null) return;
-  const summarizer = new LinkSummarizer();
+  let trace: TraceFile | null = null;
+  let summarizer = new LinkSummarizer();
+  let firstT: number | null = null;
   let out = '';
   const flush = async (): Promise<void> => {
     if (out.length > 0) await writeOut(out);
     out = '';
   };
+  const timeline = (): string => (events ? '\n' : '') + (options.overview ? renderOverview(summarizer.summaries()) : renderTimeline(summarizer.summaries()));
   try {
-    out += renderHeader(path, trace.header);
-    let firstT: number | null = null;
     const selected = new LinkFilter(options.link);
-    for await (const batch of traceBatches(trace, follow)) {
-      for (const record of batch) {
+    for await (const item of traceItems(path, follow)) {
+      if (item.kind === 'recording') {
+        // Followed, a new recording replaced the one read so far: that one's timeline, then this one.
+        if (trace !== null) out += `${timeline()}\n`;
+        trace = item.trace;
+        summarizer = new LinkSummarizer();
+        firstT = null;
+        out += renderHeader(path, trace.header);
+        continue;
+      }
+      for (const record of item.records) {
         if (!selected.passes(record)) continue;
         summarizer.add(record);
         if (events && record.type !== 'raw' && (types === null || types.has(record.type as LinkEventType))) {
@@ -77,12 +86,9 @@ async function inspect(path: string, options: InspectOptions): Promise<void> {
     // Followed, the link may simply not have come yet.
     const missing = follow === null ? selected.missing(path) : null;
     if (missing !== null) throw missing;
-    const links = summarizer.summaries();
-    if (events) out += '\n';
-    out += options.overview ? renderOverview(links) : renderTimeline(links);
+    if (trace !== null) out += timeline();
   } finally {
     await flush();
-    trace.close();
-    reportCutTail(path, trace.warnings);
+    if (trace !== null) reportCutTail(path, trace.warnings);
   }
 }
