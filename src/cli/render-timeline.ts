@@ -1,4 +1,5 @@
 import { formatBytes } from '../link/describe.js';
+import { counted } from './counted.js';
 import type { TraceHeader } from '../trace/format.js';
 import type { LinkSummary, SyncAttempt } from '../trace/link-summary.js';
 import { formatClockTime, formatDuration } from './time-format.js';
@@ -57,7 +58,7 @@ export function renderLink(s: LinkSummary): string {
   s.syncs.forEach((attempt, i) => lines.push(...renderSync(attempt, i, openedAt)));
   if (s.firstOffset !== null || s.commands > 0 || s.pings > 0) {
     const top = [...s.commandsByName.entries()].sort((a, b) => b[1] - a[1]);
-    const names = top.slice(0, 8).map(([name, n]) => `${name} ${n}`).join(', ') + (top.length > 8 ? `, ${top.length - 8} more kinds` : '');
+    const names = top.slice(0, 8).map(([name, n]) => `${name} ${n}`).join(', ') + (top.length > 8 ? `, ${counted(top.length - 8, 'more kind')}` : '');
     const range = `offsets ${s.firstOffset ?? '?'} → ${s.lastOffset ?? s.firstOffset ?? '?'}`;
     lines.push(`${label('stream')}${range}: ${counted(s.commands, 'command')}${names ? ` (${names})` : ''}`);
     lines.push(`${INDENT}${counted(s.transactions, 'MULTI/EXEC block')}, ${counted(s.pings, 'ping')}, ${counted(s.getacks, 'GETACK')}`);
@@ -88,10 +89,6 @@ export function renderLink(s: LinkSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `1 link`, `2 links`. */
-function counted(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
 
 /** How many of each, most first: `backlog overflow 10, another history 2`. */
 function tally(names: readonly string[]): string {

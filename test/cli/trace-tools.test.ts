@@ -44,6 +44,10 @@ describe('repltap trace', () => {
     const text = await runCli(['trace', 'stats', golden]);
     expect(text.stdout).toMatch(new RegExp(`^commands   ${goldenMeta.commands}: set \\d+`, 'm'));
     expect(text.stdout).toMatch(/^syncs      link 1: full \(no history to resume\) in [\d.]+ ms, RDB [\d.]+ KiB$/m);
+    // Ten names, then what is left: one kind, said in the singular.
+    expect(Object.keys(stats.commands.byName)).toHaveLength(11);
+    expect(text.stdout).toMatch(/^commands   .*, 1 more kind$/m);
+    expect(text.stdout).toMatch(/^errors     0 decode errors$/m);
   });
 
   it('cut: a time window or a link into a new trace that every command reads', async () => {

@@ -6,6 +6,7 @@ import { formatBytes } from '../../link/describe.js';
 import { UsageError } from '../../errors.js';
 import { createLogger, LOG_LEVELS } from '../logger.js';
 import { parseDuration, parseInteger, untilSignal } from '../parse-options.js';
+import { counted } from '../counted.js';
 
 interface ReplayCliOptions {
   listen: string;
@@ -45,7 +46,7 @@ async function replay(path: string, options: ReplayCliOptions): Promise<void> {
   });
   const snapshot = recording.snapshot.reduce((n, b) => n + b.length, 0);
   process.stderr.write(
-    `repltap: replaying link ${recording.links.join('+')} of ${path}: replid ${recording.replid}, RDB ${formatBytes(snapshot)}, ${recording.commands} commands to offset ${recording.endOffset}; point replicas at ${formatHostPort(server.address)} (REPLICAOF ${server.address.host} ${server.address.port}); Ctrl-C to stop\n`,
+    `repltap: replaying link ${recording.links.join('+')} of ${path}: replid ${recording.replid}, RDB ${formatBytes(snapshot)}, ${counted(recording.commands, 'command')} to offset ${recording.endOffset}; point replicas at ${formatHostPort(server.address)} (REPLICAOF ${server.address.host} ${server.address.port}); Ctrl-C to stop\n`,
   );
   const signal = await untilSignal();
   logger.info({ signal }, 'stopping');

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { formatBytes } from '../../link/describe.js';
+import { counted } from '../counted.js';
 import { cutTrace } from '../../trace/cut.js';
 import { LinkSummarizer } from '../../trace/link-summary.js';
 import { openTrace } from '../../trace/reader.js';
@@ -78,11 +79,11 @@ function renderStats(path: string, s: TraceStats): string {
     `${path}: ${s.source} of ${s.master}, --record ${s.record}, ${new Date(s.startedAt).toISOString()}, ${(s.durationMs / 1000).toFixed(1)} s`,
     `links      ${s.links}`,
     `bytes      ${formatBytes(s.bytes.m2r)} master → replica, ${formatBytes(s.bytes.r2m)} replica → master`,
-    `commands   ${s.commands.total}${names.length > 0 ? `: ${names.slice(0, 10).map(([n, c]) => `${n} ${c}`).join(', ')}${names.length > 10 ? `, ${names.length - 10} more kinds` : ''}` : ''}`,
+    `commands   ${s.commands.total}${names.length > 0 ? `: ${names.slice(0, 10).map(([n, c]) => `${n} ${c}`).join(', ')}${names.length > 10 ? `, ${counted(names.length - 10, 'more kind')}` : ''}` : ''}`,
     ...s.syncs.map((sync, i) => `${i === 0 ? 'syncs      ' : '           '}link ${sync.link}: ${sync.kind}${sync.reason === null ? '' : ` (${sync.reason})`}${sync.ms === null ? '' : ` in ${ms(sync.ms)}`}${sync.rdbBytes === null ? '' : `, RDB ${formatBytes(sync.rdbBytes)}`}`),
     `acks       ${s.acks.count}; lag ${spread(s.acks.lagBytes, formatBytes)}; delay ${spread(s.acks.lagMs, ms)}`,
     `faults     ${s.faults}`,
-    `errors     ${s.decodeErrors} decode errors`,
+    `errors     ${counted(s.decodeErrors, 'decode error')}`,
   ];
   return `${lines.join('\n')}\n`;
 }
