@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import { Unpackr } from 'msgpackr';
@@ -91,6 +91,8 @@ class BlockReader implements TraceFile {
   private readonly firstRecords: TraceRecord[];
   /** The magic and the header block's length and CRC: another recording in the same file changes them. */
   private readonly identity: Buffer;
+  /** The file opened, as the file system names it: a file moved into place at the path is another one. */
+  private readonly file: Pick<Stats, 'dev' | 'ino'>;
 
   constructor(
     readonly path: string,
@@ -100,6 +102,7 @@ class BlockReader implements TraceFile {
     const stat = fstatSync(fd);
     if (stat.isDirectory()) throw new TraceFormatError(path, 0, 'is a directory, not a trace file');
     this.size = stat.size;
+    this.file = { dev: stat.dev, ino: stat.ino };
     const magic = this.read(TRACE_MAGIC.length);
     if (magic.length === 0) throw new TraceNotReadyError(path, 0, 'empty file: not a repltap trace');
     const prefix = magic.subarray(0, Math.min(magic.length, 7));
@@ -196,9 +199,14 @@ class BlockReader implements TraceFile {
 
   /**
    * Takes in what was appended since the size was last read. A file that shrank, or whose header
-   * block changed (a new recording that already grew past what was read), was rewritten under us.
+   * block changed (a new recording that already grew past what was read), was rewritten under us;
+   * another file moved to its path replaced it. (A path removed leaves the file open to be read.)
    */
   private grown(): void {
+    const named = statSync(this.path, { throwIfNoEntry: false });
+    if (named !== undefined && (named.dev !== this.file.dev || named.ino !== this.file.ino)) {
+      throw new TraceRewrittenError(this.path, 0, 'the path now names another file: a new recording replaced it');
+    }
     const size = fstatSync(this.fd!).size;
     if (size < this.offset) {
       throw new TraceRewrittenError(this.path, size, `the file shrank from ${this.offset} to ${size} bytes while followed: a new recording replaced it`);

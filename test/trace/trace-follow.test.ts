@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,32 @@ describe('following a trace as it is written', () => {
     expect(replacing).toBeInstanceOf(TraceRewrittenError);
     expect(replacing).toMatchObject({ message: `${path}: at byte 0: its header block changed while followed: a new recording replaced it` });
     replaced.trace.close();
+
+    // Another file moved to the path, as a recording written elsewhere and renamed into place.
+    writeFileSync(path, bytes);
+    const moved = follow(path);
+    expect((await moved.batches.next()).value).toEqual(a);
+    expect((await moved.batches.next()).value).toEqual(b);
+    renameSync(other, path);
+    const moving = await moved.batches.next().catch((error: unknown) => error);
+    expect(moving).toBeInstanceOf(TraceRewrittenError);
+    expect(moving).toMatchObject({ message: `${path}: at byte 0: the path now names another file: a new recording replaced it` });
+    moved.trace.close();
+  });
+
+  it('goes on reading a followed file whose path was removed', async () => {
+    const path = join(dir, 'removed.rtrace');
+    writeFileSync(path, bytes.subarray(0, aEnd));
+    const { trace, controller, batches } = follow(path);
+    expect((await batches.next()).value).toEqual(a);
+    const fd = openSync(path, 'a');
+    rmSync(path);
+    writeSync(fd, bytes.subarray(aEnd));
+    closeSync(fd);
+    expect((await batches.next()).value).toEqual(b);
+    controller.abort();
+    expect((await batches.next()).done).toBe(true);
+    trace.close();
   });
 
   it('starts from a trace holding only its header', async () => {
