@@ -104,43 +104,41 @@ describe('following a trace as it is written', () => {
     trace.close();
   });
 
-  it('reports a file rewritten while followed (a new recording): shrunk, or grown past what was read with another header', async () => {
+  /** Follows `path` through the batches expected, then changes the file: what the next read throws. */
+  async function afterChange(path: string, expected: LinkEvent[][], change: () => void): Promise<unknown> {
+    const { trace, batches } = follow(path);
+    try {
+      for (const batch of expected) expect((await batches.next()).value).toEqual(batch);
+      change();
+      return await batches.next().catch((error: unknown) => error);
+    } finally {
+      trace.close();
+    }
+  }
+
+  it('reports a file rewritten while followed (a new recording): shrunk, grown past what was read with another header, or moved into place', async () => {
     const path = join(dir, 'rewritten.rtrace');
     writeFileSync(path, bytes);
-    const shrunk = follow(path);
-    expect((await shrunk.batches.next()).value).toEqual(a);
-    expect((await shrunk.batches.next()).value).toEqual(b);
-    truncateSync(path, headerEnd);
-    const shrinking = await shrunk.batches.next().catch((error: unknown) => error);
-    expect(shrinking).toBeInstanceOf(TraceRewrittenError);
-    expect(shrinking).toMatchObject({ message: `${path}: at byte ${headerEnd}: the file shrank from ${bEnd} to ${headerEnd} bytes while followed: a new recording replaced it` });
-    shrunk.trace.close();
+    const shrunk = await afterChange(path, [a, b], () => truncateSync(path, headerEnd));
+    expect(shrunk).toBeInstanceOf(TraceRewrittenError);
+    expect(shrunk).toMatchObject({ message: `${path}: at byte ${headerEnd}: the file shrank from ${bEnd} to ${headerEnd} bytes while followed: a new recording replaced it` });
 
-    writeFileSync(path, bytes.subarray(0, aEnd));
-    const replaced = follow(path);
-    expect((await replaced.batches.next()).value).toEqual(a);
     // Another recording, already longer than what was read: only its header tells.
     const other = join(dir, 'other-recording.rtrace');
     const writer = new TraceWriter(other, traceHeader({ startedAt: 1_795_000_000_001 }));
     for (const event of [...a, ...b]) writer.append(event);
     writer.close();
-    writeFileSync(path, readFileSync(other));
-    expect(readFileSync(path).length).toBeGreaterThan(aEnd);
-    const replacing = await replaced.batches.next().catch((error: unknown) => error);
-    expect(replacing).toBeInstanceOf(TraceRewrittenError);
-    expect(replacing).toMatchObject({ message: `${path}: at byte 0: its header block changed while followed: a new recording replaced it` });
-    replaced.trace.close();
+    expect(readFileSync(other).length).toBeGreaterThan(aEnd);
+    writeFileSync(path, bytes.subarray(0, aEnd));
+    const replaced = await afterChange(path, [a], () => writeFileSync(path, readFileSync(other)));
+    expect(replaced).toBeInstanceOf(TraceRewrittenError);
+    expect(replaced).toMatchObject({ message: `${path}: at byte 0: its header block changed while followed: a new recording replaced it` });
 
-    // Another file moved to the path, as a recording written elsewhere and renamed into place.
+    // A recording written elsewhere and renamed into place.
     writeFileSync(path, bytes);
-    const moved = follow(path);
-    expect((await moved.batches.next()).value).toEqual(a);
-    expect((await moved.batches.next()).value).toEqual(b);
-    renameSync(other, path);
-    const moving = await moved.batches.next().catch((error: unknown) => error);
-    expect(moving).toBeInstanceOf(TraceRewrittenError);
-    expect(moving).toMatchObject({ message: `${path}: at byte 0: the path now names another file: a new recording replaced it` });
-    moved.trace.close();
+    const moved = await afterChange(path, [a, b], () => renameSync(other, path));
+    expect(moved).toBeInstanceOf(TraceRewrittenError);
+    expect(moved).toMatchObject({ message: `${path}: at byte 0: the path now names another file: a new recording replaced it` });
   });
 
   it('goes on reading a followed file whose path was removed', async () => {
