@@ -108,6 +108,8 @@ describe('repltap proxy as a process', () => {
     await waitFor('the follower to wait for the trace', 15_000, () => jsonErr.includes('waiting'));
     const { child, done, offset, master } = await proxyWithReplica(trace);
     const events = spawnCli(['inspect', trace, '--follow']);
+    let eventsOut = '';
+    events.stdout!.on('data', (d: Buffer) => (eventsOut += d.toString()));
     const [jsonDone, eventsDone] = [collect(json), collect(events)];
     const lines = (): { type: string; offset: number; name?: string; args?: string[] }[] =>
       jsonOut.split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as { type: string; offset: number });
@@ -121,6 +123,8 @@ describe('repltap proxy as a process', () => {
       expect.objectContaining({ type: 'command', name: 'set', args: ['followed', 'live'], offset: after }),
       expect.objectContaining({ type: 'ack', offset: after }),
     ]);
+    // Both followers are running (a signal before a follower has started would just kill it).
+    await waitFor('the new write in the text output', 15_000, () => eventsOut.includes('set followed live'));
     json.kill('SIGINT');
     events.kill('SIGINT');
     const [jsonResult, eventsResult] = await Promise.all([jsonDone, eventsDone]);
