@@ -23,7 +23,7 @@ export function renderHeader(path: string, header: TraceHeader): string {
 function renderSync(attempt: SyncAttempt, index: number, openedAt: number): string[] {
   const lines: string[] = [];
   const request = attempt.request.replace(/[0-9a-f]{40}/, (id) => shortId(id));
-  const reply = attempt.reply ? attempt.reply.replace(/[0-9a-f]{40}/, (id) => shortId(id)) : '(no reply)';
+  const reply = attempt.reply ? attempt.reply.replace(/[0-9a-f]{40}/, (id) => shortId(id)) : attempt.request === 'SYNC' && attempt.rdb !== null ? 'the RDB (SYNC has no reply line)' : '(no reply)';
   const kind = { full: 'full resync', partial: 'partial resync', error: 'refused', none: 'no outcome before the link ended' }[attempt.outcome];
   lines.push(`${label(`sync ${index + 1}`)}+${formatDuration(attempt.at - openedAt)}  ${request} → ${reply}: ${kind}`);
   if (attempt.cause !== null) lines.push(`${INDENT}why: ${attempt.cause}`);

@@ -177,6 +177,8 @@ export class LinkSummarizer {
           s.syncs.push(attempt);
         }
         if (attempt.outcome === 'none') attempt.outcome = 'full';
+        // SYNC has no reply line: the RDB is the master's answer.
+        if (attempt.request === 'SYNC' && attempt.causeKind === null) this.explain(s, null, null);
         attempt.rdb = { framing: event.framing, announced: event.length, bytes: null, rdbVersion: null, keys: null, types: null, checksum: null, aux: {}, beganAt: event.t, endedAt: null };
         break;
       }
@@ -263,6 +265,9 @@ export class LinkSummarizer {
       reasons.push(gap > 0 ? `offset ${asked[2]} was no longer in the master's backlog: the master was ${gap} bytes ahead (more than repl-backlog-size kept)` : `the master refused offset ${asked[2]} (replid unknown to it, or no backlog)`);
     }
     attempt.causeKind = kind;
+    if (s.handshake.some((line) => /^REPLCONF rdb-only 1 → \+OK/i.test(line))) {
+      reasons.push('the client asked for the RDB alone (REPLCONF rdb-only 1): a tool taking a snapshot, such as redis-cli --rdb, not a replica');
+    }
     const ended = this.lastEnded;
     if (ended !== null && ended.link !== s.link) {
       const how = ended.cutBy ? `cut by fault ${ended.cutBy.id} (${ended.cutBy.detail})` : ended.reason;

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { sleep, waitFor } from '../../src/servers/wait.js';
 import { startTap } from '../../src/tap/tap.js';
 import { seedDataset, writeMixedWorkload } from '../../src/servers/workload.js';
 import { summaries } from '../support/summaries.js';
+import { runCli } from '../support/cli.js';
+import { renderTimeline } from '../../src/cli/render-timeline.js';
 import { caughtUp, ofType, replicate, startCluster, startServer, useClusters, type Cluster } from '../support/cluster.js';
 
 useClusters();
@@ -164,6 +167,34 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('redis-cli --rdb through the tap: the snapshot it saves is the RDB the trace measured, and the timeline says a tool took it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'repltap-rdb-only-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const c = await startCluster({ 'repl-diskless-sync': 'yes' });
+    await seedDataset(c.master.client, 40);
+    const saved = join(dir, 'snapshot.rdb');
+    const cli = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('redis-cli', ['-h', c.tap.address.host, '-p', String(c.tap.address.port), '--rdb', saved], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    expect(cli.code, cli.out).toBe(0);
+    await waitFor('the link to close', 10_000, () => ofType(c.events, 'link-close').length === 1);
+    expect(ofType(c.events, 'sync')).toHaveLength(1);
+    expect(ofType(c.events, 'rdb-begin')).toMatchObject([{ framing: 'eof' }]);
+    const end = ofType(c.events, 'rdb-end')[0]!;
+    expect(end.bytes).toBe(readFileSync(saved).length);
+    expect(end.keys).toBe(await masterKeys(c));
+    const summary = await runCli(['rdb', saved, '--json', '--summary']);
+    expect(summary.code).toBe(0);
+    expect(JSON.parse(summary.stdout.trim().split('\n').at(-1)!)).toMatchObject({ keys: end.keys, checksum: 'ok' });
+    const timeline = renderTimeline(summaries(c.events));
+    expect(timeline).toContain('SYNC → the RDB (SYNC has no reply line): full resync\n');
+    expect(timeline).toContain('why: SYNC (without PSYNC) always means a full sync; the client asked for the RDB alone (REPLCONF rdb-only 1): a tool taking a snapshot, such as redis-cli --rdb, not a replica\n');
   });
 
   it('tap.disconnect() cuts one link with its reason; the replica comes back with a partial resync', async () => {
