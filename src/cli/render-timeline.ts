@@ -89,7 +89,6 @@ export function renderLink(s: LinkSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-
 /** How many of each, most first: `backlog overflow 10, another history 2`. */
 function tally(names: readonly string[]): string {
   const counts = new Map<string, number>();

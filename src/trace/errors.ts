@@ -25,8 +25,9 @@ export class TraceNotReadyError extends TraceFormatError {
 }
 
 /**
- * A followed trace that a new recording replaced (a tap restarted on the same path truncates it):
- * the file shrank, or its header block changed. A follower starts again from the top.
+ * A followed trace that a new recording replaced: the file shrank or its header block changed (a
+ * tap restarted on the same path truncates it), or the path now names another file. A follower
+ * starts again from the top of the file at the path.
  */
 export class TraceRewrittenError extends TraceFormatError {
   constructor(path: string, at: number, what: string) {
