@@ -1,7 +1,7 @@
 import { formatBytes } from '../link/describe.js';
 import { counted } from './counted.js';
 import type { TraceHeader } from '../trace/format.js';
-import type { LinkSummary, SyncAttempt } from '../trace/link-summary.js';
+import { rdbCutShort, type LinkSummary, type SyncAttempt } from '../trace/link-summary.js';
 import { formatClockTime, formatDuration } from './time-format.js';
 
 function shortId(replid: string | null): string {
@@ -85,6 +85,16 @@ export function renderLink(s: LinkSummary): string {
   if (s.closedAt !== null) {
     const bytes = s.bytes ? `; ${formatBytes(s.bytes.m2r)} master → replica, ${formatBytes(s.bytes.r2m)} replica → master` : '';
     lines.push(`${label('closed')}+${formatDuration(s.closedAt - openedAt)}: ${s.closeReason} (phase ${s.closePhase})${bytes}`);
+    const f = s.forwarded;
+    if (f !== null && s.bytes !== null && (f.m2r < s.bytes.m2r || f.r2m < s.bytes.r2m)) {
+      lines.push(`${INDENT}faults still held ${formatBytes(s.bytes.m2r - f.m2r)} master → replica, ${formatBytes(s.bytes.r2m - f.r2m)} replica → master: never forwarded`);
+    }
+    const cut = rdbCutShort(s);
+    if (cut !== null && cut.rdb !== null && cut.sent !== null) {
+      const { rdb, sent } = cut;
+      const of = rdb.bytes !== null ? ` of the ${formatBytes(rdb.bytes)} the tap had read` : rdb.announced !== null ? ` of ${formatBytes(rdb.announced)} announced` : '';
+      lines.push(`${INDENT}the replica had been sent ${formatBytes(rdb.bytes !== null ? Math.min(sent, rdb.bytes) : sent)} of the RDB${of}: it must sync in full again`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -119,7 +129,7 @@ export function renderOverview(links: readonly LinkSummary[]): string {
   lines.push(`${INDENT}syncs: ${outcomes.length > 0 ? outcomes.join('; ') : 'none'}`);
   const noSync = links.filter((s) => s.syncs.length === 0);
   if (noSync.length > 0) lines.push(`${INDENT}${counted(noSync.length, 'link')} ended before any sync (${tally(noSync.map((s) => s.handshakeCause?.kind ?? (s.closedAt === null ? 'still open' : `closed in phase ${s.closePhase ?? '?'}`)))})`);
-  const midRdb = links.filter((s) => s.closePhase === 'rdb');
+  const midRdb = links.filter((s) => rdbCutShort(s) !== null);
   if (midRdb.length > 0) {
     // A replica that never gets a whole RDB has nothing to resume from: each such cut means another full sync.
     lines.push(

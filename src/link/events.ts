@@ -178,8 +178,14 @@ export interface LinkCloseEvent extends EventBase {
   type: 'link-close';
   reason: string;
   phase: LinkPhase;
-  /** Bytes forwarded each way over the link's life. */
+  /** Bytes that arrived at the tap each way over the link's life (what was decoded). */
   bytes: { m2r: number; r2m: number };
+  /**
+   * Bytes the tap had handed on to the other side each way: fewer than `bytes` when faults still
+   * held some back (a throttle, a delay, a freeze), which a cut drops. Absent where nothing is
+   * forwarded (capture) and in traces written before it was recorded.
+   */
+  forwarded?: { m2r: number; r2m: number };
 }
 
 /** A fault acted on the link (see src/faults): where, and what it did. */

@@ -94,12 +94,16 @@ export class LinkDecoder {
     return out;
   }
 
-  /** The link ended: anything left incomplete in either direction, then the link-close event. */
-  close(t: number, reason: string): LinkEvent[] {
+  /**
+   * The link ended: anything left incomplete in either direction, then the link-close event, with
+   * what was `forwarded` each way when a tap handed the bytes on.
+   */
+  close(t: number, reason: string, forwarded?: { m2r: number; r2m: number }): LinkEvent[] {
     const out: LinkEvent[] = [];
     if (!this.master.opaque) this.master.end(t, out);
     this.replica.end(t, out);
     const closing: LinkCloseEvent = { type: 'link-close', t, link: this.link, reason, phase: this.state.phase, bytes: { ...this.state.bytes } };
+    if (forwarded !== undefined) closing.forwarded = forwarded;
     out.push(closing);
     return out;
   }

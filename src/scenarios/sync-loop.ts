@@ -3,10 +3,13 @@ import type { RedisClient } from '../servers/redis-client.js';
 import { sleep, waitFor } from '../servers/wait.js';
 import { inLab } from './lab.js';
 import type { Scenario } from './scenario.js';
+import { LinkSummarizer, rdbCutShort } from '../trace/link-summary.js';
 
 const OUTPUT_LIMIT = 'replica 64kb 32kb 1';
 const THROTTLE_BYTES_PER_SEC = 1_000_000;
 const LOOPS = 3;
+/** The events that tell whether a link's replica was sent its whole RDB (not the keys, many per RDB). */
+const LINK_ENDS = new Set(['psync', 'sync', 'fullresync', 'rdb-begin', 'rdb-end', 'link-close']);
 
 /**
  * Writes about 100 KB/s of 1 KB values until stopped: slow enough that the stream buffered while
@@ -48,7 +51,10 @@ export const syncLoop: Scenario = {
       let loops: number[] = [];
       try {
         await waitFor(`${LOOPS} full syncs dropped inside the RDB`, 20_000, () => {
-          loops = lab.ofType('link-close').filter((c) => c.phase === 'rdb').map((c) => c.link);
+          // Links whose replica was not sent its whole RDB: cut mid-transfer, or while the throttle still held the RDB's end.
+          const summarizer = new LinkSummarizer();
+          for (const event of lab.events) if (LINK_ENDS.has(event.type)) summarizer.event(event);
+          loops = summarizer.summaries().filter((s) => rdbCutShort(s) !== null).map((s) => s.link);
           return loops.length >= LOOPS;
         }, 100);
       } finally {

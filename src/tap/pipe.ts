@@ -31,6 +31,7 @@ export class Pipe {
   private timer: NodeJS.Timeout | null = null;
   private finishing: (() => void) | null = null;
   private stopped = false;
+  private writtenBytes = 0;
   private readonly readHash: Hash | null;
   private readonly writeHash: Hash | null;
   private readonly resume = (): void => {
@@ -110,6 +111,11 @@ export class Pipe {
     if (this.queue.length > 0 && !this.waitingForDrain) this.pump();
   }
 
+  /** Bytes handed to the target so far (planned writes still queued, or dropped by a cut, are not). */
+  get written(): number {
+    return this.writtenBytes;
+  }
+
   /** SHA-256 (hex) of the bytes read and written so far, when digests are on. */
   digests(): { read: string; written: string } | null {
     if (this.readHash === null || this.writeHash === null) return null;
@@ -119,6 +125,7 @@ export class Pipe {
   private write(chunk: Buffer): boolean {
     if (this.target.destroyed || this.target.writableEnded) return true;
     this.writeHash?.update(chunk);
+    this.writtenBytes += chunk.length;
     if (this.target.write(chunk)) return true;
     if (!this.waitingForDrain) {
       this.waitingForDrain = true;

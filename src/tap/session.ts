@@ -284,7 +284,7 @@ export class LinkSession {
     if (this.graceTimer) clearTimeout(this.graceTimer);
     const t = this.opts.clock();
     if (this.redactor !== null) this.recordRedacted(this.redactor.finish(), t);
-    this.sink.events(this.decoder.close(t, this.reason ?? 'closed'));
+    this.sink.events(this.decoder.close(t, this.reason ?? 'closed', { m2r: this.toReplica?.written ?? 0, r2m: this.toMaster?.written ?? 0 }));
     this.sink.closed(this);
   }
 }

@@ -34,6 +34,9 @@ export interface RdbTransfer {
   aux: Record<string, string>;
   beganAt: number;
   endedAt: number | null;
+  /** Master-side positions of the payload's first byte and of the end of the transfer (null until it ends). */
+  beganPos: number;
+  endedPos: number | null;
 }
 
 export interface AckStats {
@@ -66,7 +69,9 @@ export interface LinkSummary {
   closedAt: number | null;
   closeReason: string | null;
   closePhase: string | null;
+  /** Bytes that arrived at the tap each way, and those it had handed on when the link closed (null where not recorded). */
   bytes: { m2r: number; r2m: number } | null;
+  forwarded: { m2r: number; r2m: number } | null;
   /** Handshake commands with their replies, in order (`PING → +PONG`). */
   handshake: string[];
   /** Why the handshake failed, for a link that ended on an error reply before any sync; else null. */
@@ -179,7 +184,7 @@ export class LinkSummarizer {
         if (attempt.outcome === 'none') attempt.outcome = 'full';
         // SYNC has no reply line: the RDB is the master's answer.
         if (attempt.request === 'SYNC' && attempt.causeKind === null) this.explain(s, null, null);
-        attempt.rdb = { framing: event.framing, announced: event.length, bytes: null, rdbVersion: null, keys: null, types: null, checksum: null, aux: {}, beganAt: event.t, endedAt: null };
+        attempt.rdb = { framing: event.framing, announced: event.length, bytes: null, rdbVersion: null, keys: null, types: null, checksum: null, aux: {}, beganAt: event.t, endedAt: null, beganPos: event.pos, endedPos: null };
         break;
       }
       case 'rdb-end': {
@@ -188,6 +193,7 @@ export class LinkSummarizer {
           rdb.bytes = event.bytes;
           rdb.rdbVersion = event.rdbVersion;
           rdb.endedAt = event.t;
+          rdb.endedPos = event.pos ?? null;
           rdb.keys = event.keys ?? null;
           rdb.types = event.types ?? null;
           rdb.checksum = event.checksum ?? null;
@@ -228,6 +234,7 @@ export class LinkSummarizer {
         s.closeReason = event.reason;
         s.closePhase = event.phase;
         s.bytes = event.bytes;
+        s.forwarded = event.forwarded ?? null;
         this.lastEnded = { link: s.link, reason: event.reason, phase: event.phase, cutBy: s.faults.find((f) => f.action === 'disconnect') ?? null };
         break;
     }
@@ -301,6 +308,7 @@ export class LinkSummarizer {
           closeReason: null,
           closePhase: null,
           bytes: null,
+          forwarded: null,
           handshake: [],
           handshakeCause: null,
           syncs: [],
@@ -377,6 +385,21 @@ function unconfirmedAtEnd(work: Work): AckStats['unconfirmedAtEnd'] {
 }
 
 /** Max, median and 99th percentile, or null without values. */
+/**
+ * The RDB a link's replica was left without, whole: the link closed during its transfer, or after
+ * the tap had read all of it but before handing all of it on (a fault held the rest). Such a
+ * replica has nothing to resume from and must sync in full again. Null otherwise.
+ */
+export function rdbCutShort(s: LinkSummary): { rdb: RdbTransfer | null; sent: number | null } | null {
+  if (s.closedAt === null) return null;
+  const rdb = s.syncs.at(-1)?.rdb ?? null;
+  const forwarded = s.forwarded?.m2r ?? null;
+  const sent = rdb === null || forwarded === null ? null : Math.max(0, forwarded - rdb.beganPos);
+  if (s.closePhase === 'rdb') return { rdb, sent };
+  if (rdb !== null && rdb.endedPos !== null && forwarded !== null && forwarded < rdb.endedPos) return { rdb, sent };
+  return null;
+}
+
 export function percentiles(values: number[]): { max: number; p50: number; p99: number } | null {
   if (values.length === 0) return null;
   const sorted = Float64Array.from(values).sort();

@@ -1,5 +1,5 @@
 /** What a field of a record must hold for repltap's readers to use it. */
-type FieldKind = 'number' | 'number?' | 'string' | 'string?' | 'bin' | 'dir' | 'bytes' | 'array';
+type FieldKind = 'number' | 'number?' | 'string' | 'string?' | 'bin' | 'dir' | 'bytes' | 'bytes?' | 'array';
 
 /**
  * The fields of each record type that repltap's readers rely on, as docs/trace-format.md gives
@@ -24,7 +24,7 @@ const REQUIRED: Record<string, Record<string, FieldKind>> = {
   keepalive: { dir: 'dir', pos: 'number' },
   'decode-error': { dir: 'dir', at: 'number', message: 'string' },
   fault: { id: 'string', action: 'string', phase: 'string', detail: 'string', offset: 'number?' },
-  'link-close': { reason: 'string', phase: 'string', bytes: 'bytes' },
+  'link-close': { reason: 'string', phase: 'string', bytes: 'bytes', forwarded: 'bytes?' },
   raw: { dir: 'dir', pos: 'number', data: 'bin' },
   'command-run': { pos: 'number', offset: 'number', count: 'number' },
   'command-batch': { pos: 'number', offset: 'number', count: 'number', names: 'array', kinds: 'array', sizes: 'array', argcs: 'array' },
@@ -39,6 +39,7 @@ const DESCRIBE: Record<FieldKind, string> = {
   bin: 'binary',
   dir: '"m2r" or "r2m"',
   bytes: 'a map {m2r, r2m} of numbers',
+  'bytes?': 'a map {m2r, r2m} of numbers, or absent',
   array: 'an array',
 };
 
@@ -60,6 +61,8 @@ function holds(kind: FieldKind, value: unknown): boolean {
       const bytes = value as { m2r?: unknown; r2m?: unknown } | null;
       return typeof bytes === 'object' && bytes !== null && typeof bytes.m2r === 'number' && typeof bytes.r2m === 'number';
     }
+    case 'bytes?':
+      return value === undefined || holds('bytes', value);
     case 'array':
       return Array.isArray(value);
   }

@@ -79,3 +79,28 @@ describe('counts in a timeline', () => {
     expect(timeline(none)).toContain(': 1 command (set 1)\n               0 MULTI/EXEC blocks, 0 pings, 0 GETACKs\n');
   });
 });
+
+describe('a link whose RDB the tap had read whole but not yet handed on', () => {
+  /** A full sync whose RDB of 4,900 bytes ends at master-side byte 5,000; the link closes in the stream with `forwarded` bytes handed on. */
+  function heldRdb(id: number, forwarded: number): LinkEvent[] {
+    const events = link(id, id, ['?', -1], { type: 'fullresync', t: 0, link: 0, pos: 60, replid: A, offset: 0 });
+    const close = events.pop()!;
+    const t = close.t - 500;
+    events.push(
+      { type: 'rdb-begin', t, link: id, pos: 100, framing: 'length', length: 4900 },
+      { type: 'rdb-end', t, link: id, pos: 5000, bytes: 4900, rdbVersion: 10, keys: 0, dbs: {}, types: {}, checksum: 'unchecked' },
+      { ...close, reason: 'master closed the connection', phase: 'stream', bytes: { m2r: 6000, r2m: 100 }, forwarded: { m2r: forwarded, r2m: 100 } } as LinkEvent,
+    );
+    return events;
+  }
+
+  it('counts as ended during the RDB transfer, and its timeline says what the replica was sent', () => {
+    const text = timeline([...heldRdb(1, 3100), ...heldRdb(2, 6000)]);
+    expect(text).toContain('\n               1 link ended during the RDB transfer (master closed the connection 1)');
+    const [first, second] = text.split('\nlink 2:');
+    expect(first).toContain('\n               faults still held 2.8 KiB master → replica, 0 B replica → master: never forwarded\n');
+    expect(first).toContain('\n               the replica had been sent 2.9 KiB of the RDB of the 4.8 KiB the tap had read: it must sync in full again\n');
+    expect(second).not.toContain('faults still held');
+    expect(second).not.toContain('the replica had been sent');
+  });
+});

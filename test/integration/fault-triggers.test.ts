@@ -4,7 +4,11 @@ import { FaultSpecError } from '../../src/faults/errors.js';
 import { encodeCommand } from '../../src/resp/encode.js';
 import { waitFor } from '../../src/servers/wait.js';
 import { seedDataset } from '../../src/servers/workload.js';
-import { caughtUp, ofType, replicate, startCluster, useClusters } from '../support/cluster.js';
+import type { Fault } from '../../src/faults/spec.js';
+import { caughtUp, ofType, replicate, startCluster, useClusters, type Cluster } from '../support/cluster.js';
+import { summaries } from '../support/summaries.js';
+import { renderTimeline } from '../../src/cli/render-timeline.js';
+import { formatBytes } from '../../src/link/describe.js';
 
 useClusters();
 
@@ -95,23 +99,50 @@ describe('fault triggers on a real link', () => {
     await caughtUp(c);
   });
 
-  it('a freeze holds the stream until removed, then everything arrives in order', async () => {
+  /**
+   * A replica in sync through the tap, then a freeze of the stream holding 50 RPUSHes to `key`, all
+   * of which reached the tap: the fault and the master's offset after them.
+   */
+  async function frozenStream(key: string): Promise<{ c: Cluster; fault: Fault; offset: number }> {
     const c = await startCluster();
     await replicate(c);
     // After a diskless sync the master sends nothing until the replica's first ACK: wait for it,
     // or the freeze has no bytes to hold (and the replica nothing to receive) for a while.
     await caughtUp(c);
     const fault = c.tap.addFault({ action: 'freeze', direction: 'm2r' });
-    for (let i = 0; i < 50; i++) await c.master.client.call('RPUSH', 'list', String(i));
+    for (let i = 0; i < 50; i++) await c.master.client.call('RPUSH', key, String(i));
     // Everything the master propagated has reached the tap (and was decoded there), not a fixed
     // wait: on a loaded machine the stream can take longer than any guess.
     const offset = Number((await c.master.info()).master_repl_offset);
     await waitFor('the stream to reach the tap', 10_000, () => c.tap.links()[0]?.masterOffset === offset);
+    return { c, fault, offset };
+  }
+
+  it('a freeze holds the stream until removed, then everything arrives in order', async () => {
+    const { c, fault } = await frozenStream('list');
     expect(Number((await c.replica.client.call('LLEN', 'list')) as number)).toBe(0);
     expect(c.tap.faults()).toMatchObject([{ id: fault.id, acts: 1 }]);
     expect(ofType(c.events, 'fault')).toMatchObject([{ id: fault.id, action: 'freeze', phase: 'stream' }]);
     expect(c.tap.removeFault(fault.id)).toBe(true);
     await caughtUp(c);
     expect(await c.replica.client.call('LRANGE', 'list', 0, -1)).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
+  });
+
+  it('a cut while a freeze holds stream bytes: link-close says how much was forwarded, and the replica resumes from exactly there', async () => {
+    const { c, fault, offset } = await frozenStream('held');
+    expect(c.tap.disconnect(1, 'cut in the test')).toBe(true);
+    await waitFor('link 1 to close', 10_000, () => ofType(c.events, 'link-close').length === 1);
+    const [freeze] = ofType(c.events, 'fault');
+    const [close] = ofType(c.events, 'link-close');
+    // What the freeze held was never forwarded: the stream from where it began.
+    expect(close!.forwarded).toEqual({ m2r: freeze!.pos, r2m: close!.bytes.r2m });
+    expect(close!.bytes.m2r - close!.forwarded!.m2r).toBe(offset - freeze!.offset!);
+    expect(c.tap.removeFault(fault.id)).toBe(true);
+    await waitFor('the replica back on link 2', 30_000, () => ofType(c.events, 'continue').length === 1);
+    expect(ofType(c.events, 'psync').at(-1)).toMatchObject({ link: 2, offset: freeze!.offset! + 1 });
+    await caughtUp(c);
+    expect(await c.replica.digest()).toBe(await c.master.digest());
+    const timeline = renderTimeline(summaries(c.events));
+    expect(timeline).toContain(`faults still held ${formatBytes(offset - freeze!.offset!)} master → replica, 0 B replica → master: never forwarded`);
   });
 });

@@ -95,6 +95,7 @@ describe('trace files', () => {
     ['a record without a type', { t: 1, link: 1 }, 'is a record without a string `type`'],
     ['a known record without its link', { type: 'ack', t: 1, offset: 5, pos: 9 }, 'is a record of type ack without a numeric `t` and `link`'],
     ['a link-close without its byte counts', { type: 'link-close', t: 2, link: 1, reason: 'x', phase: 'stream' }, 'is a record of type link-close whose `bytes` is not a map {m2r, r2m} of numbers'],
+    ['a link-close whose forwarded counts are not counts', { type: 'link-close', t: 2, link: 1, reason: 'x', phase: 'stream', bytes: { m2r: 1, r2m: 1 }, forwarded: 'all' }, 'is a record of type link-close whose `forwarded` is not a map {m2r, r2m} of numbers, or absent'],
     ['a fullresync whose replid is a number', { type: 'fullresync', t: 2, link: 1, replid: 5, offset: 0, pos: 60 }, 'is a record of type fullresync whose `replid` is not a string'],
   ])('refuse %s, naming the block and the value', (_, bad, message) => {
     const path = join(dir, 'malformed.rtrace');
