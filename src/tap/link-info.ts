@@ -23,7 +23,10 @@ export interface LinkInfo {
   unconfirmedSince: number | null;
   /** Payload bytes of an RDB in progress. */
   rdbBytes: number | null;
+  /** Bytes that arrived at the tap each way. */
   bytes: { m2r: number; r2m: number };
+  /** Bytes handed on to the other side each way: what `bytes` has beyond these, faults are holding. */
+  forwarded: { m2r: number; r2m: number };
   /** Directions that stopped decoding after a protocol error (bytes still flow). */
   opaque: { m2r: boolean; r2m: boolean };
   /** The 1 MiB pools the master side is read into: how many were allocated, how many times one was reused. */

@@ -102,6 +102,7 @@ export class LinkSession {
       unconfirmedSince: this.ackOffset === null ? null : this.arrivals.unconfirmedSince(this.ackOffset),
       rdbBytes: this.decoder.rdbBytes,
       bytes: { ...state.bytes },
+      forwarded: this.forwarded(),
       opaque: { m2r: this.decoder.opaque('m2r'), r2m: this.decoder.opaque('r2m') },
       readPools: { ...this.buffers.counts },
     };
@@ -280,11 +281,16 @@ export class LinkSession {
     if (piece !== null) this.sink.raw({ type: 'raw', t, link: this.id, dir: 'r2m', pos: piece.pos, data: piece.data });
   }
 
+  /** Bytes handed on to each side so far. */
+  private forwarded(): { m2r: number; r2m: number } {
+    return { m2r: this.toReplica?.written ?? 0, r2m: this.toMaster?.written ?? 0 };
+  }
+
   private finish(): void {
     if (this.graceTimer) clearTimeout(this.graceTimer);
     const t = this.opts.clock();
     if (this.redactor !== null) this.recordRedacted(this.redactor.finish(), t);
-    this.sink.events(this.decoder.close(t, this.reason ?? 'closed', { m2r: this.toReplica?.written ?? 0, r2m: this.toMaster?.written ?? 0 }));
+    this.sink.events(this.decoder.close(t, this.reason ?? 'closed', this.forwarded()));
     this.sink.closed(this);
   }
 }

@@ -72,12 +72,18 @@ describe('faults from the command line', () => {
       const { stdout } = await ctl('links');
       return /B behind since/.test(stdout) && stdout;
     });
-    expect(behind).toMatch(/^link 2: replica 127\.0\.0\.1:\d+ → master 127\.0\.0\.1:\d+, phase stream, offset \d+, ack \d+ \([1-9]\d* B behind since \d\d:\d\d:\d\d\.\d{3} UTC, [\d.]+ m?s ago; last ACK [\d.]+ m?s ago\), \d+ B m2r, \d+ B r2m\n$/);
+    expect(behind).toMatch(/^link 2: replica 127\.0\.0\.1:\d+ → master 127\.0\.0\.1:\d+, phase stream, offset \d+, ack \d+ \([1-9]\d* B behind since \d\d:\d\d:\d\d\.\d{3} UTC, [\d.]+ m?s ago; last ACK [\d.]+ m?s ago\), \d+ B m2r, \d+ B r2m(; faults holding \d+ B m2r, \d+ B r2m)?\n$/);
     await asleep;
+    // A freeze: ctl links says how many bytes it is holding.
+    expect((await ctl('faults', 'add', '{"id":"hold","action":"freeze","when":{"link":2}}')).code).toBe(0);
+    await master.client.call('SET', 'frozen', 'x'.repeat(100));
+    const holding = await waitFor('the write to be held at the tap', 5_000, async () => /faults holding [1-9]/.exec((await ctl('links')).stdout)?.input ?? false);
+    expect(holding).toMatch(/, \d+ B m2r, \d+ B r2m; faults holding [1-9]\d* B m2r, 0 B r2m\n$/);
+    expect((await ctl('faults', 'remove', 'hold')).code).toBe(0);
     expect((await ctl('faults', 'remove', 'nope')).stderr).toContain('HTTP 404');
     expect((await ctl('faults', 'remove', 'slow')).code).toBe(0);
-    expect((await ctl('reset')).stdout).toBe('removed 1 faults\n');
-    expect((await ctl('health')).stdout).toMatch(/^ok: tap 127\.0\.0\.1:\d+ → master 127\.0\.0\.1:\d+, 1 links, 0 faults\n$/);
+    expect((await ctl('reset')).stdout).toBe('removed 1 fault\n');
+    expect((await ctl('health')).stdout).toMatch(/^ok: tap 127\.0\.0\.1:\d+ → master 127\.0\.0\.1:\d+, 1 link, 0 faults\n$/);
     expect((await runCli(['ctl', '--control', control, 'health'])).stderr).toContain('HTTP 401');
     child.kill('SIGTERM');
     expect((await done).code).toBe(0);

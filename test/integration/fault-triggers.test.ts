@@ -119,7 +119,11 @@ describe('fault triggers on a real link', () => {
   }
 
   it('a freeze holds the stream until removed, then everything arrives in order', async () => {
-    const { c, fault } = await frozenStream('list');
+    const { c, fault, offset } = await frozenStream('list');
+    // The live view says what the freeze holds: every stream byte since it began.
+    const [held] = c.tap.links();
+    expect(held!.bytes.m2r - held!.forwarded.m2r).toBe(offset - ofType(c.events, 'fault')[0]!.offset!);
+    expect(held!.forwarded.r2m).toBe(held!.bytes.r2m);
     expect(Number((await c.replica.client.call('LLEN', 'list')) as number)).toBe(0);
     expect(c.tap.faults()).toMatchObject([{ id: fault.id, acts: 1 }]);
     expect(ofType(c.events, 'fault')).toMatchObject([{ id: fault.id, action: 'freeze', phase: 'stream' }]);

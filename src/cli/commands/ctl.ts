@@ -5,6 +5,7 @@ import { formatHostPort, parseHostPort } from '../../tap/address.js';
 import type { LinkInfo } from '../../tap/link-info.js';
 import { writeOut } from '../output.js';
 import { formatClockTime, formatDuration } from '../time-format.js';
+import { counted } from '../counted.js';
 
 interface CtlOptions {
   control: string;
@@ -25,7 +26,7 @@ export function registerCtl(program: Command): void {
     .description('is the tap up: its addresses, links and faults')
     .action(async (_o, cmd: Command) => {
       const answer = (await call(options(cmd), 'GET', '/health')) as Record<string, unknown>;
-      await show(options(cmd), answer, () => `ok: tap ${String(answer.listen)} → master ${String(answer.master)}, ${String(answer.links)} links, ${String(answer.faults)} faults\n`);
+      await show(options(cmd), answer, () => `ok: tap ${String(answer.listen)} → master ${String(answer.master)}, ${counted(Number(answer.links), 'link')}, ${counted(Number(answer.faults), 'fault')}\n`);
     });
   ctl
     .command('links')
@@ -68,7 +69,7 @@ export function registerCtl(program: Command): void {
     .description('remove every fault')
     .action(async (_o, cmd: Command) => {
       const answer = (await call(options(cmd), 'POST', '/reset')) as { removed: number };
-      await show(options(cmd), answer, () => `removed ${answer.removed} faults\n`);
+      await show(options(cmd), answer, () => `removed ${counted(answer.removed, 'fault')}\n`);
     });
 }
 
@@ -106,7 +107,9 @@ function describeLink(link: LinkInfo, now: number): string {
   const heard = link.lastAckAt === null ? '' : `; last ACK ${ago(link.lastAckAt)}`;
   const lag = link.ackOffset !== null && link.masterOffset !== null ? `, ack ${link.ackOffset} (${link.masterOffset - link.ackOffset} B behind${since}${heard})` : '';
   const offset = link.masterOffset === null ? '' : `, offset ${link.masterOffset}`;
-  return `link ${link.id}: replica ${link.replica} → master ${link.master}, phase ${link.phase}${offset}${lag}, ${link.bytes.m2r} B m2r, ${link.bytes.r2m} B r2m\n`;
+  const held = { m2r: link.bytes.m2r - link.forwarded.m2r, r2m: link.bytes.r2m - link.forwarded.r2m };
+  const holding = held.m2r > 0 || held.r2m > 0 ? `; faults holding ${held.m2r} B m2r, ${held.r2m} B r2m` : '';
+  return `link ${link.id}: replica ${link.replica} → master ${link.master}, phase ${link.phase}${offset}${lag}, ${link.bytes.m2r} B m2r, ${link.bytes.r2m} B r2m${holding}\n`;
 }
 
 function describeFault(fault: Fault & { acts: number }): string {
