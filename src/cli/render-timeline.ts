@@ -87,7 +87,9 @@ export function renderLink(s: LinkSummary): string {
     lines.push(`${label('closed')}+${formatDuration(s.closedAt - openedAt)}: ${s.closeReason} (phase ${s.closePhase})${bytes}`);
     const f = s.forwarded;
     if (f !== null && s.bytes !== null && (f.m2r < s.bytes.m2r || f.r2m < s.bytes.r2m)) {
-      lines.push(`${INDENT}faults still held ${formatBytes(s.bytes.m2r - f.m2r)} master → replica, ${formatBytes(s.bytes.r2m - f.r2m)} replica → master: never forwarded`);
+      // Bytes that arrive once the other side has closed cannot be forwarded either.
+      const why = s.faults.length > 0 ? 'held by faults, or arrived once the other side had closed' : 'arrived once the other side had closed';
+      lines.push(`${INDENT}never forwarded: ${formatBytes(s.bytes.m2r - f.m2r)} master → replica, ${formatBytes(s.bytes.r2m - f.r2m)} replica → master (${why})`);
     }
     const cut = rdbCutShort(s);
     if (cut !== null && cut.rdb !== null && cut.sent !== null) {
