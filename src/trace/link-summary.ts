@@ -198,7 +198,9 @@ export class LinkSummarizer {
           rdb.types = event.types ?? null;
           rdb.checksum = event.checksum ?? null;
         }
-        this.streamAt(s, s.syncs.at(-1)?.offset ?? null);
+        // After SYNC, which answers with no offset, the stream's offsets count from 0.
+        const attempt = s.syncs.at(-1);
+        this.streamAt(s, attempt?.offset ?? (attempt?.request === 'SYNC' ? 0 : null));
         break;
       }
       case 'rdb-aux': {
@@ -272,9 +274,7 @@ export class LinkSummarizer {
       reasons.push(gap > 0 ? `offset ${asked[2]} was no longer in the master's backlog: the master was ${gap} bytes ahead (more than repl-backlog-size kept)` : `the master refused offset ${asked[2]} (replid unknown to it, or no backlog)`);
     }
     attempt.causeKind = kind;
-    if (s.handshake.some((line) => /^REPLCONF rdb-only 1 → \+OK/i.test(line))) {
-      reasons.push('the client asked for the RDB alone (REPLCONF rdb-only 1): a tool taking a snapshot, such as redis-cli --rdb, not a replica');
-    }
+    reasons.push(...toolRequests(s.handshake));
     const ended = this.lastEnded;
     if (ended !== null && ended.link !== s.link) {
       const how = ended.cutBy ? `cut by fault ${ended.cutBy.id} (${ended.cutBy.detail})` : ended.reason;
@@ -398,6 +398,28 @@ export function rdbCutShort(s: LinkSummary): { rdb: RdbTransfer | null; sent: nu
   if (s.closePhase === 'rdb') return { rdb, sent };
   if (rdb !== null && rdb.endedPos !== null && forwarded !== null && forwarded < rdb.endedPos) return { rdb, sent };
   return null;
+}
+
+/**
+ * What a client's handshake asked for that replicas never do: tools such as redis-cli speak the
+ * replication protocol to take a snapshot (--rdb, --functions-rdb) or watch the stream (--replica).
+ */
+function toolRequests(handshake: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const line of handshake) {
+    if (/^REPLCONF rdb-only 1 → \+OK/i.test(line)) {
+      out.push('the client asked for the RDB alone (REPLCONF rdb-only 1): a tool taking a snapshot, such as redis-cli --rdb, not a replica');
+    }
+    const filter = /^REPLCONF rdb-filter-only (.*) → \+OK/i.exec(line);
+    if (filter) {
+      out.push(
+        filter[1] === '""'
+          ? 'the client asked for an RDB without keys (REPLCONF rdb-filter-only ""): a tool watching the stream, such as redis-cli --replica, not a replica'
+          : `the client asked for an RDB of ${filter[1]} only (REPLCONF rdb-filter-only ${filter[1]})`,
+      );
+    }
+  }
+  return out;
 }
 
 export function percentiles(values: number[]): { max: number; p50: number; p99: number } | null {

@@ -197,6 +197,35 @@ describe('a replica syncing from a real redis-server 7.0 through the tap', () =>
     expect(timeline).toContain('why: SYNC (without PSYNC) always means a full sync; the client asked for the RDB alone (REPLCONF rdb-only 1): a tool taking a snapshot, such as redis-cli --rdb, not a replica\n');
   });
 
+  it("redis-cli --replica through the tap: the commands it prints, with the offsets it does not, counted from 0 after its SYNC", async () => {
+    const c = await startCluster({ 'repl-diskless-sync': 'yes' });
+    const child = spawn('redis-cli', ['-h', c.tap.address.host, '-p', String(c.tap.address.port), '--replica'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(() => void child.kill());
+    // Its progress goes to stderr, the commands to stdout.
+    let [printed, progress] = ['', ''];
+    child.stdout.on('data', (d: Buffer) => (printed += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (progress += d.toString()));
+    await waitFor('redis-cli to log commands', 10_000, () => progress.includes('Logging commands from master'));
+    await c.master.client.call('SET', 'watched', 'value');
+    await c.master.client.call('INCR', 'counter');
+    // As the master propagates them: the client's spelling (repltap lowercases the names it records).
+    await waitFor('redis-cli to print both writes', 10_000, () => printed.includes('"SET","watched","value"\n"INCR","counter"\n'));
+    child.kill();
+    await waitFor('the link to close', 10_000, () => ofType(c.events, 'link-close').length === 1);
+    const commands = ofType(c.events, 'command');
+    expect(commands.map((e) => [e.name, ...(e.args ?? []).map((a) => Buffer.from(a).toString())])).toEqual([['select', '0'], ['set', 'watched', 'value'], ['incr', 'counter']]);
+    // The master's PINGs count too: every stream frame ends where the one before it did, plus its size.
+    let offset = 0;
+    for (const e of c.events) if (e.type === 'command' || e.type === 'ping') expect(e.offset).toBe((offset += e.size));
+    const timeline = renderTimeline(summaries(c.events));
+    expect(timeline).toContain(`  stream       offsets 0 → ${offset}: 3 commands (select 1, set 1, incr 1)\n`);
+    // It acknowledges once, at 0, and never what it goes on to read.
+    const acks = ofType(c.events, 'ack');
+    expect(acks.length).toBeGreaterThan(0);
+    expect(acks.every((a) => a.offset === 0)).toBe(true);
+    expect(timeline).toContain('the client asked for an RDB without keys (REPLCONF rdb-filter-only ""): a tool watching the stream, such as redis-cli --replica, not a replica');
+  });
+
   it('tap.disconnect() cuts one link with its reason; the replica comes back with a partial resync', async () => {
     const c = await startCluster({ 'repl-diskless-sync': 'yes' });
     await replicate(c);
