@@ -111,9 +111,17 @@ export class Pipe {
     if (this.queue.length > 0 && !this.waitingForDrain) this.pump();
   }
 
-  /** Bytes handed to the target so far (planned writes still queued, or dropped by a cut, are not). */
+  /**
+   * Bytes handed on to the target so far: not planned writes still queued, nor what the target's
+   * own buffer held when it was destroyed (see `dropUnsent`).
+   */
   get written(): number {
     return this.writtenBytes;
+  }
+
+  /** The target is about to be destroyed: what its buffer still holds will never be sent. */
+  dropUnsent(): void {
+    if (!this.target.destroyed) this.writtenBytes -= this.target.writableLength;
   }
 
   /** SHA-256 (hex) of the bytes read and written so far, when digests are on. */

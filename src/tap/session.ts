@@ -117,6 +117,8 @@ export class LinkSession {
     this.reason ??= reason;
     this.toReplica?.stop();
     this.toMaster?.stop();
+    this.toReplica?.dropUnsent();
+    this.toMaster?.dropUnsent();
     this.replica.destroy();
     this.master.destroy();
   }
@@ -132,6 +134,7 @@ export class LinkSession {
     this.toReplica?.stop();
     this.toMaster?.stop();
     const [flushed, dropped] = toward === 'm2r' ? [this.replica, this.master] : [this.master, this.replica];
+    (toward === 'm2r' ? this.toMaster : this.toReplica)?.dropUnsent();
     if (reset) {
       // Node closes with a FIN, not a reset, while a write is still being completed: reset once the
       // bytes before the cut are written (an empty write's callback comes after theirs) and the

@@ -48,7 +48,7 @@ async function pipeWith(plans: ((now: number, chunk: Buffer) => Step[] | null)[]
     now: () => performance.now(),
     ...extra,
   };
-  return { pipe: new Pipe(source, target, hooks, true), source, received, cuts, targetPeer };
+  return { pipe: new Pipe(source, target, hooks, true), source, target, received, cuts, targetPeer };
 }
 
 const write = (data: string, at: number, heldBy: string | null = null): Step => ({ kind: 'write', data: Buffer.from(data, 'latin1'), at, heldBy });
@@ -109,6 +109,26 @@ describe('pipe', () => {
     targetPeer.resume();
     await waitFor('reading again', 5_000, () => !source.isPaused());
     await waitFor('every byte written', 5_000, () => received.bytes().length === (handed + 1) * chunk.length);
+  });
+
+  it('counts as forwarded what it handed on, less what the target still buffered when destroyed', async () => {
+    // Larger than what loopback socket buffers take in, with the peer not reading.
+    const chunk = Buffer.alloc(32 * 1024 * 1024, 0x62);
+    const { pipe, source, target, targetPeer } = await pipeWith([() => null, () => [write('held', performance.now() + 60_000)], () => null]);
+    targetPeer.pause();
+    source.resume();
+    pipe.handle(chunk);
+    // A planned write not yet due is not forwarded; the next chunk queues behind it.
+    pipe.handle(Buffer.from('queued'));
+    expect(pipe.written).toBe(chunk.length);
+    await waitFor('the kernel buffers to fill', 5_000, () => target.writableLength > 0);
+    const unsent = target.writableLength;
+    pipe.stop();
+    pipe.dropUnsent();
+    target.destroy();
+    expect(pipe.written).toBe(chunk.length - unsent);
+    pipe.dropUnsent();
+    expect(pipe.written).toBe(chunk.length - unsent);
   });
 
   it('ends the target only once every planned write has been written', async () => {
