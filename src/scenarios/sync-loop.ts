@@ -71,6 +71,7 @@ export const syncLoop: Scenario = {
       evidence.fullSyncs = { trace: attempts, master: master.syncFull };
       evidence.outputBufferDisconnections = stats.client_output_buffer_limit_disconnections ?? null;
       evidence.masterLog = masterLog;
+      evidence.replicaLog = lab.logLines(lab.replica, /I\/O error trying to sync|MASTER <-> REPLICA sync: (Finished|Master accepted)|Connection with master lost/i);
       evidence.digests = digests;
       lab.check(`the replica looped through at least ${LOOPS} full syncs`, loops.length >= LOOPS && master.syncFull >= LOOPS + 1, `${loops.length} links dropped inside the RDB (links ${loops.join(', ')}); INFO stats sync_full ${master.syncFull}`);
       lab.check('each drop was the output buffer limit', overLimit.length >= LOOPS, `${overLimit.length} × "${overLimit[0] ?? 'no such line'}"`);
