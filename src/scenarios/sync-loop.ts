@@ -51,7 +51,7 @@ export const syncLoop: Scenario = {
       let loops: number[] = [];
       try {
         await waitFor(`${LOOPS} full syncs dropped inside the RDB`, 20_000, () => {
-          // Links whose replica was not sent its whole RDB: cut mid-transfer, or while the throttle still held the RDB's end.
+          // Links whose replica was not sent its whole RDB, as inspect counts them.
           const summarizer = new LinkSummarizer();
           for (const event of lab.events) if (LINK_ENDS.has(event.type)) summarizer.event(event);
           loops = summarizer.summaries().filter((s) => rdbCutShort(s) !== null).map((s) => s.link);
