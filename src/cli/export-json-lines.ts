@@ -3,7 +3,7 @@ import { writeOut } from './output.js';
 import { reportCutTail } from './cut-tail.js';
 import { LinkFilter } from './link-filter.js';
 import type { TraceFile } from '../trace/reader.js';
-import { traceItems } from './trace-batches.js';
+import { traceItems } from './trace-items.js';
 
 export interface ExportFilter {
   link?: number;

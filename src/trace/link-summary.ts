@@ -384,7 +384,6 @@ function unconfirmedAtEnd(work: Work): AckStats['unconfirmedAtEnd'] {
   return since === null ? null : { bytes: last - acked, since };
 }
 
-/** Max, median and 99th percentile, or null without values. */
 /**
  * The RDB a link's replica was left without, whole: the link closed during its transfer, or after
  * the tap had read all of it but before handing all of it on (a fault held the rest). Such a
@@ -422,6 +421,7 @@ function toolRequests(handshake: readonly string[]): string[] {
   return out;
 }
 
+/** Max, median and 99th percentile, or null without values. */
 export function percentiles(values: number[]): { max: number; p50: number; p99: number } | null {
   if (values.length === 0) return null;
   const sorted = Float64Array.from(values).sort();

@@ -127,7 +127,8 @@ class BlockReader implements TraceFile {
   *records(): Generator<TraceRecord, void, undefined> {
     // The same steps as `follow`, written out: this loop runs for every record of a trace, and
     // sharing them through a call per record was slower in most rounds of A/B runs.
-    const { expander, lastRaw } = this.expansion();
+    const expansion = this.expansion();
+    const lastRaw = expansion.lastRaw;
     for (const record of this.storedRecords()) {
       if (record.type !== 'command-run' && record.type !== 'command-batch' && record.type !== 'rdb-keys') {
         if (record.type === 'raw' && record.dir === 'm2r') lastRaw.set(record.link, record);
@@ -136,9 +137,8 @@ class BlockReader implements TraceFile {
         continue;
       }
       try {
-        if (record.type === 'rdb-keys') yield* expandRdbKeys(record);
-        else if (record.type === 'command-batch') yield* expandCommandBatch(record);
-        else yield* expander.expand(record.data === undefined ? { ...record, data: this.runBytes(record, lastRaw.get(record.link)) } : record);
+        // One call per stored batch (a chunk's worth of events), not per event.
+        yield* this.expand(record, expansion);
       } catch (error) {
         throw this.corrupt(error);
       }

@@ -14,7 +14,7 @@ const REQUIRED: Record<string, Record<string, FieldKind>> = {
   continue: { replid: 'string?', offset: 'number?', pos: 'number' },
   endoff: { offset: 'number', replid: 'string', pos: 'number' },
   'rdb-begin': { framing: 'string', length: 'number?', pos: 'number' },
-  'rdb-end': { bytes: 'number', rdbVersion: 'number?' },
+  'rdb-end': { bytes: 'number', rdbVersion: 'number?', pos: 'number?' },
   'rdb-aux': { key: 'string', value: 'string' },
   'rdb-key': { db: 'number', key: 'bin', valueType: 'string' },
   command: { offset: 'number', size: 'number', name: 'string', argc: 'number' },

@@ -10,7 +10,7 @@ import { eventTypes, parseInteger } from '../parse-options.js';
 import { reportCutTail } from '../cut-tail.js';
 import { LinkFilter } from '../link-filter.js';
 import type { TraceFile } from '../../trace/reader.js';
-import { abortOnSignal, traceItems } from '../trace-batches.js';
+import { abortOnSignal, traceItems } from '../trace-items.js';
 
 interface InspectOptions {
   json?: boolean;
