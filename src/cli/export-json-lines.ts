@@ -21,7 +21,11 @@ export interface ExportOptions extends ExportFilter {
 /** Output is gathered into blocks this large before it is written. */
 const OUTPUT_BLOCK = 64 * 1024;
 
-/** Writes a trace's records as JSON lines (binary values as {"base64": ...}), streaming. */
+/**
+ * Writes a trace's records as JSON lines (binary values as {"base64": ...}), streaming. Followed,
+ * each recording starts with its header record, whatever the filter: a tap restarted on the trace
+ * numbers its links from 1 again, and a script reading the lines must be able to tell.
+ */
 export async function exportJsonLines(path: string, options: ExportOptions): Promise<void> {
   const types = options.type ? new Set<string>(options.type) : null;
   let trace: TraceFile | null = null;
@@ -31,6 +35,7 @@ export async function exportJsonLines(path: string, options: ExportOptions): Pro
     for await (const item of traceItems(path, options.follow ?? null)) {
       if (item.kind === 'recording') {
         trace = item.trace;
+        if (options.follow !== undefined) out += `${toJsonLine(trace.header)}\n`;
         continue;
       }
       for (const record of item.records) {

@@ -119,6 +119,9 @@ describe('repltap proxy as a process', () => {
     await master.client.call('SET', 'followed', 'live');
     const after = Number((await master.info()).master_repl_offset);
     await waitFor('the new write and its ACK in the followed output', 15_000, async () => lines().some((l) => l.type === 'ack' && l.offset === after));
+    // The recording's header comes first, whatever --type keeps.
+    expect(lines()[0]).toMatchObject({ type: 'header', source: 'proxy', master: master.address, record: 'commands' });
+    expect(lines().filter((l) => l.type === 'header')).toHaveLength(1);
     expect(lines().filter((l) => l.offset > offset)).toEqual([
       expect.objectContaining({ type: 'command', name: 'set', args: ['followed', 'live'], offset: after }),
       expect.objectContaining({ type: 'ack', offset: after }),
@@ -147,7 +150,8 @@ describe('repltap proxy as a process', () => {
     events.stdout!.on('data', (d: Buffer) => (eventsOut += d.toString()));
     json.stdout!.on('data', (d: Buffer) => (jsonOut += d.toString()));
     const [eventsDone, jsonDone] = [collect(events), collect(json)];
-    const types = (): string[] => jsonOut.split('\n').filter((l) => l.endsWith('}')).map((l) => (JSON.parse(l) as { type: string }).type);
+    const lines = (): { type: string; startedAt?: number; listen?: string }[] => jsonOut.split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as { type: string });
+    const types = (): string[] => lines().map((l) => l.type);
     await waitFor('the first recording in the followed output', 15_000, () => types().includes('fullresync'));
     first.child.kill('SIGTERM');
     expect((await first.done).code).toBe(0);
@@ -162,7 +166,11 @@ describe('repltap proxy as a process', () => {
     const [eventsResult, jsonResult] = await Promise.all([eventsDone, jsonDone]);
     const notice = `repltap: ${trace} was replaced by a new recording (a tap restarted on it?): following that one, its links numbered from 1 again\n`;
     expect(jsonResult).toMatchObject({ code: 0, stderr: notice });
-    expect(types()).toEqual(['fullresync', 'link-close', 'continue']);
+    // Each recording starts with its header: a script reading the lines can tell link 1 of one from link 1 of the other.
+    expect(types()).toEqual(['header', 'fullresync', 'link-close', 'header', 'continue']);
+    const [firstHeader, secondHeader] = lines().filter((l) => l.type === 'header');
+    expect(secondHeader!.startedAt).toBeGreaterThan(firstHeader!.startedAt!);
+    expect(secondHeader!.listen).toBe(firstHeader!.listen);
     expect(eventsResult).toMatchObject({ code: 0, stderr: notice });
     // Each recording: its header, its events, its timeline; the first link closed by the first proxy's shutdown.
     const recordings = eventsResult.stdout.split(/^(?=trace )/m);

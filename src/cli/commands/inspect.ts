@@ -36,7 +36,7 @@ export function registerInspect(program: Command): void {
     .option('--type <types...>', 'with --json, --events or --follow: only these event types (e.g. psync fullresync ack)', eventTypes())
     .option('--raw', 'with --json: also the raw byte records of a --record full trace (base64)')
     .option('--overview', 'only the overview of all links: syncs by outcome and reason, links that never synced, why links closed')
-    .option('-f, --follow', "keep reading as a running tap records (waiting for the file if the tap has not created it yet, going on with the new recording if a tap restarts on it): each event as it is written (as --events, or --json), until Ctrl-C; then, without --json, the timeline")
+    .option('-f, --follow', "keep reading as a running tap records (waiting for the file if the tap has not created it yet, going on with the new recording if a tap restarts on it): each event as it is written (as --events, or --json with each recording's header record first), until Ctrl-C; then, without --json, the timeline")
     .addHelpText('after', '\nExit status: 0 read completely (or followed until SIGINT or SIGTERM); 2 not a readable trace, or cut off inside a block (what could be read is shown, then where the cut is).')
     .action(async (path: string, options: InspectOptions) => inspect(path, options));
 }
