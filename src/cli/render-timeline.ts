@@ -1,5 +1,5 @@
 import { formatBytes } from '../link/describe.js';
-import { counted } from './counted.js';
+import { counted } from '../counted.js';
 import type { TraceHeader } from '../trace/format.js';
 import { rdbCutShort, type LinkSummary, type SyncAttempt } from '../trace/link-summary.js';
 import { formatClockTime, formatDuration } from './time-format.js';

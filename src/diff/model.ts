@@ -1,6 +1,7 @@
 import type { LinkEvent, RecordLevel } from '../link/events.js';
 import { printable, printableCommand } from '../resp/printable.js';
 import { rdbDepthOf, type TraceHeader, type TraceRecord } from '../trace/format.js';
+import { counted } from '../counted.js';
 
 /** What `diff` may be told to overlook, beyond what always changes between runs. */
 export interface DiffOptions {
@@ -121,7 +122,7 @@ function rdbEntry(event: Extract<LinkEvent, { type: 'rdb-key' }>, options: DiffO
   const name = `db${event.db} ${printable(event.key)}`;
   const encoding = options.ignoreEncodings ? '' : `/${event.encoding}`;
   const expiry = event.expiry === null ? '' : ' (with expiry)';
-  const value = event.value === undefined ? `${event.length ?? '?'} elements` : canonical(event.valueType, event.value);
+  const value = event.value === undefined ? counted(event.length, 'element') : canonical(event.valueType, event.value);
   return { name, text: `${event.valueType}${encoding}${expiry} = ${value}` };
 }
 

@@ -8,6 +8,7 @@ import { describeAt, describeLasting, hex } from './describe.js';
 import { Piece, PieceList } from './pieces.js';
 import { seededGenerator } from '../random.js';
 import { isOneShot, type Fault } from './spec.js';
+import { counted } from '../counted.js';
 
 /** The longest incomplete frame held back while a fault may drop or rewrite it (control frames are tiny). */
 const HOLD_MAX_BYTES = 64 * 1024;
@@ -260,12 +261,12 @@ export class FaultPlanner {
             entry.acts++;
             pieces.remove(frame.from, frame.to);
             const bytes = frame.to - frame.from;
-            let detail = `dropped a ${frameKind(frame.event)} frame of ${bytes} bytes`;
+            let detail = `dropped a ${frameKind(frame.event)} frame of ${counted(bytes, 'byte')}`;
             // A PING or GETACK counts in the offset: the replica's falls behind, and a partial resync
             // from it would have the master send again what the replica already applied.
             if (ctx.dir === 'm2r') {
               on.droppedStreamBytes += bytes;
-              detail += `; the replica's offset is now short of the master's by the ${on.droppedStreamBytes} bytes this fault dropped on this link`;
+              detail += `; the replica's offset is now short of the master's by the ${counted(on.droppedStreamBytes, 'byte')} this fault dropped on this link`;
             }
             events.push(this.event(entry, ctx.link, ctx.dir, frame.from, ctx.state, hit.phase, ctx.now, detail));
           }

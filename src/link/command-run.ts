@@ -1,6 +1,7 @@
 import { CommandScanner, type CommandFrame, type CommandScannerOptions } from '../resp/command-scanner.js';
 import type { CommandRunEvent, LinkEvent } from './events.js';
 import { StreamCommands } from './stream-commands.js';
+import { counted } from '../counted.js';
 
 /** A command run whose bytes are not the whole frames it announces. */
 export class CommandRunError extends Error {
@@ -41,8 +42,8 @@ export class CommandRunExpander {
     this.out = [];
     let problem: string | null = null;
     if (error !== null) problem = `${error.message} at byte ${error.at - this.base} of its data`;
-    else if (this.scanner.partialFrameBytes > 0) problem = `its data ends ${this.scanner.partialFrameBytes} bytes into a frame`;
-    else if (out.length !== run.count) problem = `its data holds ${out.length} frames, it announces ${run.count}`;
+    else if (this.scanner.partialFrameBytes > 0) problem = `its data ends ${counted(this.scanner.partialFrameBytes, 'byte')} into a frame`;
+    else if (out.length !== run.count) problem = `its data holds ${counted(out.length, 'frame')}, it announces ${run.count}`;
     if (problem !== null) {
       // The scanner cannot go on from a broken frame: the next run starts afresh.
       this.scanner = new CommandScanner(this.scannerOptions);

@@ -1,5 +1,6 @@
 import { printable, printableCommand } from '../resp/printable.js';
 import type { LinkEvent } from './events.js';
+import { counted } from '../counted.js';
 
 const ARROW = { m2r: 'master → replica', r2m: 'replica → master' } as const;
 
@@ -30,13 +31,13 @@ export function describeEvent(event: LinkEvent): string {
     case 'rdb-begin':
       return event.framing === 'length' ? `RDB begins: ${bytes(event.length ?? 0)} announced ($<length> framing, disk-based)` : 'RDB begins: $EOF: framing (diskless)';
     case 'rdb-end': {
-      const keys = event.keys === null ? '' : `, ${event.keys} keys, checksum ${event.checksum}`;
+      const keys = event.keys === null ? '' : `, ${counted(event.keys, 'key')}, checksum ${event.checksum}`;
       return `RDB complete: ${bytes(event.bytes)}, RDB version ${event.rdbVersion ?? '?'}${keys}`;
     }
     case 'rdb-aux':
       return `RDB aux ${event.key} = ${event.value}`;
     case 'rdb-key':
-      return `RDB key db${event.db} ${printable(event.key)} ${event.valueType}/${event.encoding}, ${event.length ?? '?'} elements${event.expiry === null ? '' : `, expires ${new Date(event.expiry).toISOString()}`}`;
+      return `RDB key db${event.db} ${printable(event.key)} ${event.valueType}/${event.encoding}, ${counted(event.length, 'element')}${event.expiry === null ? '' : `, expires ${new Date(event.expiry).toISOString()}`}`;
     case 'command': {
       const args = event.args ? printableCommand(event.args) : '';
       const more = event.args && event.argc - 1 > event.args.length ? ` ... (${event.argc - 1} args)` : '';

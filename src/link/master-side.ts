@@ -12,6 +12,7 @@ import { RdbContent } from './rdb-content.js';
 import { RdbPayloadMeter } from './rdb-payload-meter.js';
 import { CommandBatcher } from './command-batch.js';
 import { FOLLOWED_COMMANDS, StreamCommands, UNBATCHED_COMMANDS } from './stream-commands.js';
+import { counted } from '../counted.js';
 
 const M_REPLIES = 0;
 const M_RDB_LENGTH = 1;
@@ -122,20 +123,20 @@ export class MasterSideDecoder {
     let message: string | null = null;
     switch (this.mode) {
       case M_REPLIES:
-        if (this.lines.pending > 0) message = `the connection ended inside a reply line (${this.lines.pending} bytes without a newline)`;
+        if (this.lines.pending > 0) message = `the connection ended inside a reply line (${counted(this.lines.pending, 'byte')} without a newline)`;
         break;
       case M_RDB_LENGTH: {
         const meter = this.meter!;
         const total = meter.bytes + this.rdbRemaining;
-        message = `the connection ended ${meter.bytes} bytes into an RDB payload of ${total} (${((meter.bytes / total) * 100).toFixed(1)}%)`;
+        message = `the connection ended ${counted(meter.bytes, 'byte')} into an RDB payload of ${total} (${((meter.bytes / total) * 100).toFixed(1)}%)`;
         break;
       }
       case M_RDB_EOF:
-        message = `the connection ended ${this.meter!.bytes + this.eof!.heldBack} bytes into a diskless RDB payload, before its end mark`;
+        message = `the connection ended ${counted(this.meter!.bytes + this.eof!.heldBack, 'byte')} into a diskless RDB payload, before its end mark`;
         break;
       case M_STREAM: {
         const partial = this.scanner!.partialFrameBytes;
-        if (partial > 0) message = `the connection ended ${partial} bytes into a command frame`;
+        if (partial > 0) message = `the connection ended ${counted(partial, 'byte')} into a command frame`;
         break;
       }
     }

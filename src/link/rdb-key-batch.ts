@@ -1,5 +1,6 @@
 import type { RdbValueType } from '../rdb/events.js';
 import type { RdbKeyEvent, RdbKeysEvent, RecordedEvent } from './events.js';
+import { counted } from '../counted.js';
 
 /** An `rdb-keys` batch whose columns do not agree with each other. */
 export class RdbKeysError extends Error {
@@ -95,7 +96,7 @@ export function expandRdbKeys(batch: RdbKeysEvent): RdbKeyEvent[] {
   if (!Number.isSafeInteger(count) || count < 1) refuse(`its count ${String(count)} is not a positive integer`);
   if (!(keys instanceof Uint8Array)) refuse('its keys are not a byte string');
   for (const [name, column] of [['dbs', dbs], ['keyLengths', keyLengths], ['kinds', kinds], ['expiries', expiries], ['lengths', lengths]] as const) {
-    if (!Array.isArray(column) || column.length !== count) refuse(`its ${name} column holds ${Array.isArray(column) ? column.length : 'no'} entries, it announces ${count} keys`);
+    if (!Array.isArray(column) || column.length !== count) refuse(`its ${name} column holds ${Array.isArray(column) ? column.length : 'no'} entries, it announces ${counted(count, 'key')}`);
   }
   if (!Array.isArray(valueTypes) || !Array.isArray(encodings) || valueTypes.length !== encodings.length) refuse('its valueTypes and encodings do not pair up');
   const events: RdbKeyEvent[] = new Array<RdbKeyEvent>(count);
@@ -103,7 +104,7 @@ export function expandRdbKeys(batch: RdbKeysEvent): RdbKeyEvent[] {
   for (let i = 0; i < count; i++) {
     const length = keyLengths[i]!;
     const kind = kinds[i]!;
-    if (!Number.isSafeInteger(length) || length < 0 || at + length > keys.length) refuse(`key ${i + 1} of ${count} runs past the ${keys.length} bytes of its keys`);
+    if (!Number.isSafeInteger(length) || length < 0 || at + length > keys.length) refuse(`key ${i + 1} of ${count} runs past the ${counted(keys.length, 'byte')} of its keys`);
     if (!Number.isInteger(kind) || kind < 0 || kind >= valueTypes.length) refuse(`key ${i + 1} of ${count} has kind ${String(kind)}, the batch has ${valueTypes.length}`);
     events[i] = {
       type: 'rdb-key',

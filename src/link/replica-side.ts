@@ -4,6 +4,7 @@ import { printableCommand } from '../resp/printable.js';
 import type { LinkDecoderOptions } from './decoder-options.js';
 import type { AckEvent, RecordedEvent } from './events.js';
 import type { LinkState } from './link-state.js';
+import { counted } from '../counted.js';
 
 const REDACTED = Buffer.from('(redacted)');
 
@@ -58,7 +59,7 @@ export class ReplicaSideDecoder {
   end(t: number, out: RecordedEvent[]): void {
     const partial = this.scanner.partialFrameBytes;
     if (!this.failed && partial > 0) {
-      out.push({ type: 'decode-error', t, link: this.opts.link, dir: 'r2m', at: this.state.bytes.r2m, message: `the connection ended ${partial} bytes into a command frame` });
+      out.push({ type: 'decode-error', t, link: this.opts.link, dir: 'r2m', at: this.state.bytes.r2m, message: `the connection ended ${counted(partial, 'byte')} into a command frame` });
     }
   }
 

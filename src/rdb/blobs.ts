@@ -1,4 +1,5 @@
 import { BlobError } from './errors.js';
+import { counted } from '../counted.js';
 
 /** An element of a compact encoding: a string, or an integer as its decimal text (as Redis shows it). */
 export type Element = Uint8Array;
@@ -16,7 +17,7 @@ function u32(b: Uint8Array, at: number): number {
 }
 
 function need(blob: Uint8Array, at: number, n: number, what: string): void {
-  if (at + n > blob.length) throw new BlobError(at, `${what} passes the end of the blob (${blob.length} bytes)`);
+  if (at + n > blob.length) throw new BlobError(at, `${what} passes the end of the blob (${counted(blob.length, 'byte')})`);
 }
 
 function view(b: Uint8Array, from: number, length: number): Uint8Array {

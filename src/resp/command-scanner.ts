@@ -1,5 +1,6 @@
 import { CommandNames, type CommandName } from './command-names.js';
 import { DecodeError } from './decode-error.js';
+import { counted } from '../counted.js';
 
 /** How a frame was written on the wire. */
 export type FrameKind = 'array' | 'inline' | 'newline' | 'empty';
@@ -290,7 +291,7 @@ export class CommandScanner {
           break;
         }
         case S_BULK_CR: {
-          if (chunk[i] !== CR) return this.fail(from, i, `expected CRLF after ${this.bulkLength} bytes of bulk data, got ${describeByte(chunk[i]!)}`);
+          if (chunk[i] !== CR) return this.fail(from, i, `expected CRLF after ${counted(this.bulkLength, 'byte')} of bulk data, got ${describeByte(chunk[i]!)}`);
           i++;
           if (i < to && chunk[i] === LF) {
             // Both bytes here: finish the argument without another trip through the switch.

@@ -2,6 +2,7 @@ import type { DecodeErrorEvent, FaultEvent, LinkEvent } from '../link/events.js'
 import { StreamArrivals } from '../link/stream-arrivals.js';
 import type { TraceRecord } from './format.js';
 import { refusalCause, type Refusal } from './refusal-causes.js';
+import { counted } from '../counted.js';
 
 /** One PSYNC or SYNC and what came of it. */
 export interface SyncAttempt {
@@ -271,7 +272,7 @@ export class LinkSummarizer {
     } else if (asked && offset !== null) {
       const gap = offset - (Number(asked[2]) - 1);
       kind = gap > 0 ? 'backlog overflow' : 'offset refused';
-      reasons.push(gap > 0 ? `offset ${asked[2]} was no longer in the master's backlog: the master was ${gap} bytes ahead (more than repl-backlog-size kept)` : `the master refused offset ${asked[2]} (replid unknown to it, or no backlog)`);
+      reasons.push(gap > 0 ? `offset ${asked[2]} was no longer in the master's backlog: the master was ${counted(gap, 'byte')} ahead (more than repl-backlog-size kept)` : `the master refused offset ${asked[2]} (replid unknown to it, or no backlog)`);
     }
     attempt.causeKind = kind;
     reasons.push(...toolRequests(s.handshake));

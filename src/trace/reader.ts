@@ -9,6 +9,7 @@ import { TraceFormatError, TraceNotReadyError, TraceRewrittenError } from './err
 import { msgpackValueEnd } from './msgpack-extent.js';
 import { recordProblem } from './record-check.js';
 import { BLOCK_HEADER_BYTES, MAX_BLOCK_BYTES, OLDEST_TRACE_FORMAT_VERSION, TRACE_FORMAT_VERSION, TRACE_MAGIC, type CommandRunByReference, type RawRecord, type StoredRecord, type TraceHeader, type TraceRecord } from './format.js';
+import { counted } from '../counted.js';
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
@@ -258,7 +259,7 @@ class BlockReader implements TraceFile {
       return null;
     }
     if (head.length < BLOCK_HEADER_BYTES) {
-      this.warnings.push(`the trace is cut off at byte ${at}: ${head.length} bytes of a block header, no records lost from complete blocks`);
+      this.warnings.push(`the trace is cut off at byte ${at}: ${counted(head.length, 'byte')} of a block header, no records lost from complete blocks`);
       return null;
     }
     const length = head.readUInt32LE(0);
@@ -275,7 +276,7 @@ class BlockReader implements TraceFile {
       const records = decodePrefix(payload);
       this.check(records, at);
       this.warnings.push(
-        `the trace is cut off at byte ${this.size}, inside the block that starts at byte ${at} (${payload.length} of ${length} bytes): ` +
+        `the trace is cut off at byte ${this.size}, inside the block that starts at byte ${at} (${payload.length} of ${counted(length, 'byte')}): ` +
           `read ${records.length} complete records from it; anything after them was never written`,
       );
       return records;

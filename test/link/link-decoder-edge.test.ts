@@ -211,6 +211,8 @@ describe('LinkDecoder on bad input', () => {
     ['inside a command from the master', [r2m(encodeCommand(['PSYNC', REPLID, '1'])), m2r(`+CONTINUE ${REPLID}\r\n*3\r\n$3\r\nSET`)], 'm2r', 'the connection ended 11 bytes into a command frame'],
     ['inside a command from the replica', [r2m('*3\r\n$8\r\nREPLCONF\r\n$3\r\nAC')], 'r2m', 'the connection ended 24 bytes into a command frame'],
     ['inside a reply line', [m2r('+FULLRES')], 'm2r', 'the connection ended inside a reply line (8 bytes without a newline)'],
+    ['one byte into a command from the master', [r2m(encodeCommand(['PSYNC', REPLID, '1'])), m2r(`+CONTINUE ${REPLID}\r\n*`)], 'm2r', 'the connection ended 1 byte into a command frame'],
+    ['one byte into a length-framed RDB', [m2r(`+FULLRESYNC ${REPLID} 0\r\n$200\r\nR`)], 'm2r', 'the connection ended 1 byte into an RDB payload of 200 (0.5%)'],
   ])('a link closed %s reports what was cut short', (_name, chunks, dir, message) => {
     const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'keys', recordSecrets: false });
     for (const c of chunks as Chunk[]) decoder.feed(c.dir, c.data, 0);

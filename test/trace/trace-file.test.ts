@@ -217,7 +217,7 @@ describe('hand-written records', () => {
     liar.append({ type: 'command-run', t: 0, link: 2, pos: 60, offset: 160, db: 0, tx: false, count: 3, data: encodeCommand(['SET', 'a', '1']) });
     liar.close();
     expect(() => readTraceRecords(lying)).toThrow(TraceFormatError);
-    expect(() => readTraceRecords(lying)).toThrow(/byte \d+: command run of link 2 ending at offset 160: its data holds 1 frames, it announces 3: the file is corrupt/);
+    expect(() => readTraceRecords(lying)).toThrow(/byte \d+: command run of link 2 ending at offset 160: its data holds 1 frame, it announces 3: the file is corrupt/);
   });
 
   it('command batches (at --record meta) read back as the events of their frames; a batch whose columns disagree is a precise error', () => {

@@ -5,7 +5,7 @@ import { formatHostPort, parseHostPort } from '../../tap/address.js';
 import type { LinkInfo } from '../../tap/link-info.js';
 import { writeOut } from '../output.js';
 import { formatClockTime, formatDuration } from '../time-format.js';
-import { counted } from '../counted.js';
+import { counted } from '../../counted.js';
 
 interface CtlOptions {
   control: string;

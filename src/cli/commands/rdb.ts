@@ -11,7 +11,7 @@ import { checksumInWorker, checksumOfPrefix } from '../file-checksum.js';
 import { writeOut } from '../output.js';
 import { parseInteger } from '../parse-options.js';
 import { keyToJson } from '../rdb-json.js';
-import { counted } from '../counted.js';
+import { counted } from '../../counted.js';
 
 interface RdbOptions {
   json?: boolean;
@@ -154,12 +154,12 @@ function renderSummary(file: string, s: RdbSummary, filtered: boolean, trailing:
   const lines: string[] = [];
   const size = s.bytes === null ? '' : `, ${formatBytes(s.bytes)}`;
   lines.push(`${file}: ${s.format === 'valkey' ? 'Valkey' : 'Redis'} RDB version ${s.rdbVersion ?? '?'}${size}`);
-  for (const [key, value] of Object.entries(s.aux)) lines.push(`  aux ${key.padEnd(15)} ${key === 'lua' ? `(${value.length} bytes of Lua)` : value}`);
+  for (const [key, value] of Object.entries(s.aux)) lines.push(`  aux ${key.padEnd(15)} ${key === 'lua' ? `(${counted(value.length, 'byte')} of Lua)` : value}`);
   lines.push(`  keys         ${s.keys}${filtered ? ' (matching the filters)' : ''}, ${s.expires} with an expiry${s.emptyKeys ? `, ${s.emptyKeys} empty (Redis skips them on load)` : ''}`);
   for (const [db, d] of Object.entries(s.dbs)) lines.push(`  db ${db.padEnd(9)} ${counted(d.keys, 'key')} (${counts(d.types)}), ${d.expires} with an expiry`);
   if (Object.keys(s.encodings).length > 0) lines.push(`  encodings    ${counts(s.encodings)}`);
   if (s.functions > 0) lines.push(`  functions    ${s.functions} librar${s.functions === 1 ? 'y' : 'ies'}`);
-  for (const m of s.moduleAux) lines.push(`  module aux   ${m.module}, ${m.when === 1 ? 'before' : 'after'} the keyspace, ${m.bytes} bytes`);
+  for (const m of s.moduleAux) lines.push(`  module aux   ${m.module}, ${m.when === 1 ? 'before' : 'after'} the keyspace, ${counted(m.bytes, 'byte')}`);
   if (s.slotInfo > 0) lines.push(`  slot info    ${counted(s.slotInfo, 'record')}`);
   const checksum = {
     ok: `ok (${s.computedChecksum})`,

@@ -6,7 +6,7 @@ import { formatBytes } from '../../link/describe.js';
 import { UsageError } from '../../errors.js';
 import { createLogger, LOG_LEVELS } from '../logger.js';
 import { parseDuration, parseInteger, untilSignal } from '../parse-options.js';
-import { counted } from '../counted.js';
+import { counted } from '../../counted.js';
 
 interface ReplayCliOptions {
   listen: string;

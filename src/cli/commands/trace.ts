@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { formatBytes } from '../../link/describe.js';
-import { counted } from '../counted.js';
+import { counted } from '../../counted.js';
 import { cutTrace } from '../../trace/cut.js';
 import { LinkSummarizer } from '../../trace/link-summary.js';
 import { openTrace } from '../../trace/reader.js';
@@ -95,6 +95,6 @@ function cut(path: string, out: string, options: { link?: number; from?: Time; t
   const at = (time: Time | undefined): number | undefined => (time === undefined ? undefined : 'absolute' in time ? time.absolute : input.header.startedAt + time.sinceStart);
   const result = cutTrace(path, out, { link: options.link, from: at(options.from), to: at(options.to) });
   reportCutTail(path, result.warnings);
-  if (result.kept === 0) throw new UsageError(`nothing of ${path} was selected (${result.read} records read); ${out} holds only the header`);
+  if (result.kept === 0) throw new UsageError(`nothing of ${path} was selected (${counted(result.read, 'record')} read); ${out} holds only the header`);
   process.stderr.write(`repltap: kept ${result.kept} of ${result.read} records in ${out}\n`);
 }
