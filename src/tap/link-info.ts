@@ -31,6 +31,11 @@ export interface LinkInfo {
   opaque: { m2r: boolean; r2m: boolean };
   /** The 1 MiB pools the master side is read into: how many were allocated, how many times one was reused. */
   readPools: ReadPoolCounts;
+  /**
+   * Reads of the master's socket, and how many of them were followed by a pause for its bytes to
+   * gather in the kernel (during RDB transfers only, after a read that emptied the socket).
+   */
+  masterReads: { reads: number; pauses: number };
   /** SHA-256 of the bytes read from and written to each side, when the tap was started with `digests`. */
   digests?: { m2r: { read: string; written: string }; r2m: { read: string; written: string } };
 }

@@ -15,13 +15,19 @@ export interface PipeHooks {
   /** The freeze in force on this direction, as an empty write to queue behind (or null). */
   gate(): Step | null;
   now(): number;
+  /**
+   * After a chunk of this many bytes was handed on: how long to leave the source unread so that its
+   * bytes gather into fewer, larger reads (0: read on at once).
+   */
+  readPause(chunkBytes: number): number;
 }
 
 /**
  * One direction of a link: reads chunks from `source`, hands each to the hooks (decode, record,
  * plan faults), then writes it to `target`. When the target's buffer is full, or planned writes
  * pile up past a cap, the source is paused until they drain, so a slow reader slows the writer at
- * the other end exactly as a direct TCP link would, and repltap's memory stays bounded.
+ * the other end exactly as a direct TCP link would, and repltap's memory stays bounded. The hooks
+ * may also ask for a short pause after a chunk, for the source's bytes to gather in the kernel.
  */
 export class Pipe {
   private waitingForDrain = false;
@@ -29,6 +35,8 @@ export class Pipe {
   private readonly queue: Step[] = [];
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Set while the source is left unread for its bytes to gather (see `PipeHooks.readPause`). */
+  private gathering: NodeJS.Timeout | null = null;
   private finishing: (() => void) | null = null;
   private stopped = false;
   private writtenBytes = 0;
@@ -37,7 +45,11 @@ export class Pipe {
   private readonly resume = (): void => {
     this.waitingForDrain = false;
     if (this.queue.length > 0) this.pump();
-    else if (!this.source.destroyed) this.source.resume();
+    else this.readAgain();
+  };
+  private readonly gathered = (): void => {
+    this.gathering = null;
+    if (!this.waitingForDrain && !this.pausedByQueue) this.readAgain();
   };
   private readonly pumpLater = (): void => {
     this.timer = null;
@@ -59,12 +71,12 @@ export class Pipe {
     this.source.on('data', this.handle);
   }
 
-  /** One chunk read from the source; returns false while the target is full (reading pauses). */
+  /** One chunk read from the source; returns false when reading pauses (the target is full, or the source's bytes are left to gather). */
   readonly handle = (chunk: Buffer): boolean => {
     this.readHash?.update(chunk);
     const steps = this.hooks.chunk(chunk);
     if (this.stopped) return true;
-    if (steps === null && this.queue.length === 0) return this.write(chunk);
+    if (steps === null && this.queue.length === 0) return this.write(chunk) && this.readOn(chunk.length);
     if (steps === null) this.enqueue({ kind: 'write', data: chunk, at: 0, heldBy: null });
     else for (const step of steps) this.enqueue(step);
     this.pump();
@@ -72,7 +84,7 @@ export class Pipe {
       this.pausedByQueue = true;
       this.source.pause();
     }
-    return !this.pausedByQueue && !this.waitingForDrain;
+    return !this.pausedByQueue && !this.waitingForDrain && this.readOn(chunk.length);
   }
 
   /** The source ended: end the target once every planned write has gone, then call `done`. */
@@ -104,6 +116,8 @@ export class Pipe {
     this.queuedBytes = 0;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.gathering) clearTimeout(this.gathering);
+    this.gathering = null;
   }
 
   /** Something a held write waits for may have changed (a fault was removed). */
@@ -128,6 +142,20 @@ export class Pipe {
   digests(): { read: string; written: string } | null {
     if (this.readHash === null || this.writeHash === null) return null;
     return { read: this.readHash.copy().digest('hex'), written: this.writeHash.copy().digest('hex') };
+  }
+
+  /** Whether to read on at once after a chunk of `bytes`; if not, the source is paused until the pause the hooks ask for is over. */
+  private readOn(bytes: number): boolean {
+    const ms = this.hooks.readPause(bytes);
+    if (ms <= 0) return true;
+    this.gathering = setTimeout(this.gathered, ms);
+    this.source.pause();
+    return false;
+  }
+
+  /** Reads the source again, unless it is left to gather or gone. */
+  private readAgain(): void {
+    if (this.gathering === null && !this.source.destroyed) this.source.resume();
   }
 
   private write(chunk: Buffer): boolean {
@@ -174,7 +202,7 @@ export class Pipe {
     }
     if (this.pausedByQueue && this.queuedBytes <= QUEUE_CAP_BYTES / 2) {
       this.pausedByQueue = false;
-      if (!this.waitingForDrain && !this.source.destroyed) this.source.resume();
+      if (!this.waitingForDrain) this.readAgain();
     }
   }
 }

@@ -44,7 +44,12 @@ export class ReadBuffers {
     return this.pool.subarray(this.used, this.used + READ_BYTES);
   };
 
-  /** The chunk a read of `n` bytes produced. */
+  /** Whether a read of `n` bytes filled the memory it was given: more may be waiting in the socket. */
+  filled(n: number): boolean {
+    return n === READ_BYTES;
+  }
+
+    /** The chunk a read of `n` bytes produced. */
   take(n: number): Buffer {
     const chunk = this.pool.subarray(this.used, this.used + n);
     this.used += n;

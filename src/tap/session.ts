@@ -18,6 +18,14 @@ import { ReadBuffers } from './read-buffers.js';
 /** How long a side may take to finish after the other closed before it is cut. */
 const CLOSE_GRACE_MS = 2000;
 
+/**
+ * During an RDB transfer, how long the master's socket is left unread after a read that emptied it.
+ * The bytes gather in the kernel meanwhile, so the transfer takes fewer, fuller reads and writes,
+ * which is most of what relaying costs (BENCHMARKS.md); the last bytes of the RDB reach the replica
+ * at most this much later. The stream is never paused: there, each write's delay is what users watch.
+ */
+const RDB_READ_PAUSE_MS = 1;
+
 export interface SessionOptions {
   master: HostPort;
   clock: Clock;
@@ -57,6 +65,7 @@ export class LinkSession {
   private graceTimer: NodeJS.Timeout | null = null;
   private cutting = false;
   private readonly buffers: ReadBuffers;
+  private readonly masterReads = { reads: 0, pauses: 0 };
   /** At --record full without --record-secrets: what of the replica's bytes is recorded. */
   private readonly redactor: RawRedactor | null;
 
@@ -78,7 +87,7 @@ export class LinkSession {
     this.master = connect({
       host: opts.master.host,
       port: opts.master.port,
-      onread: { buffer: this.buffers.next, callback: (n: number) => this.toReplica?.handle(this.buffers.take(n)) !== false },
+      onread: { buffer: this.buffers.next, callback: (n: number) => this.readFromMaster(n) },
     });
     this.master.setNoDelay(true);
     this.sink.events([this.decoder.open(this.openedAt, this.replicaAddress, formatHostPort(opts.master))]);
@@ -105,6 +114,7 @@ export class LinkSession {
       forwarded: this.forwarded(),
       opaque: { m2r: this.decoder.opaque('m2r'), r2m: this.decoder.opaque('r2m') },
       readPools: { ...this.buffers.counts },
+      masterReads: { ...this.masterReads },
     };
     const m2r = this.toReplica?.digests();
     const r2m = this.toMaster?.digests();
@@ -176,7 +186,21 @@ export class LinkSession {
       holds: (id) => faults.holds(id, clock()),
       gate: () => faults.gate(this.id, dir, this.decoder.state.phase, clock()),
       now: clock,
+      readPause: dir === 'm2r' ? (bytes) => this.masterReadPause(bytes) : () => 0,
     };
+  }
+
+  /** A read of `n` bytes from the master landed in the read memory: false pauses reading. */
+  private readFromMaster(n: number): boolean {
+    this.masterReads.reads++;
+    return this.toReplica?.handle(this.buffers.take(n)) !== false;
+  }
+
+  /** How long to leave the master unread after a chunk of `bytes` was handed on (see RDB_READ_PAUSE_MS). */
+  private masterReadPause(bytes: number): number {
+    if (this.decoder.rdbBytes === null || this.buffers.filled(bytes)) return 0;
+    this.masterReads.pauses++;
+    return RDB_READ_PAUSE_MS;
   }
 
   private observe(dir: Direction, chunk: Buffer): Step[] | null {
