@@ -18,6 +18,7 @@ export type RelayKind =
   | 'tap'
   | 'tap-rdb-none'
   | 'tap-baseline'
+  | 'tap-baseline-rdb-none'
   | 'tap-unmatched-fault';
 
 /** The tap taken apart (`--breakdown`, bench/node-decode.ts): its reads alone, plus decoding, plus the trace. */
@@ -25,10 +26,11 @@ const BREAKDOWN_KINDS = { 'onread-pipe': 'none', 'onread-decode': 'decode', 'onr
 
 /**
  * The relays that write a trace: the tap; the tap with `--rdb none` (the RDB framed and measured,
- * not decoded); an earlier build (`REPLTAP_BENCH_BASELINE`, see bench/baseline.sh); the tap with a
- * fault that matches no link; the tap taken apart down to decoding and the trace.
+ * not decoded); an earlier build (`REPLTAP_BENCH_BASELINE`, see bench/baseline.sh), also with
+ * `--rdb none`; the tap with a fault that matches no link; the tap taken apart down to decoding
+ * and the trace.
  */
-export const TAP_KINDS: readonly RelayKind[] = ['tap', 'tap-rdb-none', 'tap-baseline', 'tap-unmatched-fault', 'onread-decode-trace'];
+export const TAP_KINDS: readonly RelayKind[] = ['tap', 'tap-rdb-none', 'tap-baseline', 'tap-baseline-rdb-none', 'tap-unmatched-fault', 'onread-decode-trace'];
 
 /**
  * The relays to compare: the baseline only when one was built; `--rdb none` only where there is an
@@ -43,6 +45,7 @@ export function relayKinds(options: { rdb: boolean; breakdown: boolean }): Relay
     'tap',
     ...(options.rdb ? (['tap-rdb-none'] as const) : []),
     ...(process.env.REPLTAP_BENCH_BASELINE ? (['tap-baseline'] as const) : []),
+    ...(process.env.REPLTAP_BENCH_BASELINE && options.rdb ? (['tap-baseline-rdb-none'] as const) : []),
     'tap-unmatched-fault',
   ];
 }
@@ -89,7 +92,7 @@ export async function startRelay(kind: RelayKind, masterPort: number, tracePath:
         ? [process.execPath, ['--import', 'tsx', join(root, 'bench', 'node-pipe.ts'), String(port), String(masterPort)]]
         : kind in BREAKDOWN_KINDS
           ? [process.execPath, ['--import', 'tsx', join(root, 'bench', 'node-decode.ts'), String(port), String(masterPort), BREAKDOWN_KINDS[kind as keyof typeof BREAKDOWN_KINDS], ...(tracePath ? [tracePath] : [])]]
-          : [process.execPath, [join(kind === 'tap-baseline' ? process.env.REPLTAP_BENCH_BASELINE! : join(root, 'dist'), 'cli', 'main.js'), 'proxy', '--master', `127.0.0.1:${masterPort}`, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...(tracePath ? ['--trace', tracePath] : []), ...(kind === 'tap-unmatched-fault' ? ['--fault', UNMATCHED_FAULT] : []), ...(kind === 'tap-rdb-none' ? ['--rdb', 'none'] : []), ...(record ? ['--record', record] : [])]];
+          : [process.execPath, [join(kind.startsWith('tap-baseline') ? process.env.REPLTAP_BENCH_BASELINE! : join(root, 'dist'), 'cli', 'main.js'), 'proxy', '--master', `127.0.0.1:${masterPort}`, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...(tracePath ? ['--trace', tracePath] : []), ...(kind === 'tap-unmatched-fault' ? ['--fault', UNMATCHED_FAULT] : []), ...(kind.endsWith('rdb-none') ? ['--rdb', 'none'] : []), ...(record ? ['--record', record] : [])]];
   const child: ChildProcess = spawn(args[0] as string, args[1] as string[], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitFor(`${kind} to listen on ${port}`, 10_000, () =>
     new Promise<boolean>((resolve) => {

@@ -49,7 +49,7 @@ export class ReadBuffers {
     return n === READ_BYTES;
   }
 
-    /** The chunk a read of `n` bytes produced. */
+  /** The chunk a read of `n` bytes produced. */
   take(n: number): Buffer {
     const chunk = this.pool.subarray(this.used, this.used + n);
     this.used += n;
