@@ -4,6 +4,7 @@ import { sleep, waitFor } from '../servers/wait.js';
 import { inLab } from './lab.js';
 import type { Scenario } from './scenario.js';
 import { LinkSummarizer, rdbCutShort } from '../trace/link-summary.js';
+import { counted } from '../counted.js';
 
 const OUTPUT_LIMIT = 'replica 64kb 32kb 1';
 const THROTTLE_BYTES_PER_SEC = 1_000_000;
@@ -73,9 +74,9 @@ export const syncLoop: Scenario = {
       evidence.masterLog = masterLog;
       evidence.replicaLog = lab.logLines(lab.replica, /I\/O error trying to sync|MASTER <-> REPLICA sync: (Finished|Master accepted)|Connection with master lost/i);
       evidence.digests = digests;
-      lab.check(`the replica looped through at least ${LOOPS} full syncs`, loops.length >= LOOPS && master.syncFull >= LOOPS + 1, `${loops.length} links dropped inside the RDB (links ${loops.join(', ')}); INFO stats sync_full ${master.syncFull}`);
+      lab.check(`the replica looped through at least ${LOOPS} full syncs`, loops.length >= LOOPS && master.syncFull >= LOOPS + 1, `${counted(loops.length, 'link')} dropped inside the RDB (links ${loops.join(', ')}); INFO stats sync_full ${master.syncFull}`);
       lab.check('each drop was the output buffer limit', overLimit.length >= LOOPS, `${overLimit.length} × "${overLimit[0] ?? 'no such line'}"`);
       lab.check('the sync completes once the throttle is gone', lab.ofType('rdb-end').length >= 1, `${lab.ofType('rdb-end').length} RDB transfers completed`);
-      return `with the RDB throttled to ${THROTTLE_BYTES_PER_SEC} B/s the stream buffered for the replica passed client-output-buffer-limit ${OUTPUT_LIMIT}; the master dropped it ${overLimit.length} times, each time forcing another full sync`;
+      return `with the RDB throttled to ${THROTTLE_BYTES_PER_SEC} B/s the stream buffered for the replica passed client-output-buffer-limit ${OUTPUT_LIMIT}; the master dropped it ${counted(overLimit.length, 'time')}, each time forcing another full sync`;
     }),
 };

@@ -79,6 +79,10 @@ describe('faults from the command line', () => {
     await master.client.call('SET', 'frozen', 'x'.repeat(100));
     const holding = await waitFor('the write to be held at the tap', 5_000, async () => /faults holding [1-9]/.exec((await ctl('links')).stdout)?.input ?? false);
     expect(holding).toMatch(/, \d+ B m2r, \d+ B r2m; faults holding [1-9]\d* B m2r, 0 B r2m\n$/);
+    // How often each fault acted: the cut its one time of one, the freeze once (when it started holding).
+    const acted = (await ctl('faults', 'list')).stdout;
+    expect(acted).toContain('cut: disconnect m2r {"reset":false} when {"phase":"stream","afterCommands":1}, acted 1/1 times\n');
+    expect(acted).toContain('hold: freeze m2r {"durationMs":null} when {"link":2}, acted 1 time\n');
     expect((await ctl('faults', 'remove', 'hold')).code).toBe(0);
     expect((await ctl('faults', 'remove', 'nope')).stderr).toContain('HTTP 404');
     expect((await ctl('faults', 'remove', 'slow')).code).toBe(0);

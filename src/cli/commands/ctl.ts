@@ -115,5 +115,5 @@ function describeLink(link: LinkInfo, now: number): string {
 function describeFault(fault: Fault & { acts: number }): string {
   const when = Object.keys(fault.when).length === 0 ? '' : ` when ${JSON.stringify(fault.when)}`;
   const params = Object.keys(fault.params).length === 0 ? '' : ` ${JSON.stringify(fault.params)}`;
-  return `${fault.id}: ${fault.action} ${fault.direction}${params}${when}, acted ${fault.acts}${fault.times === null ? '' : `/${fault.times}`} times\n`;
+  return `${fault.id}: ${fault.action} ${fault.direction}${params}${when}, acted ${fault.times === null ? counted(fault.acts, 'time') : `${fault.acts}/${fault.times} times`}\n`;
 }
