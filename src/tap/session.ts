@@ -20,9 +20,10 @@ const CLOSE_GRACE_MS = 2000;
 
 /**
  * During an RDB transfer, how long the master's socket is left unread after a read that emptied it.
- * The bytes gather in the kernel meanwhile, so the transfer takes fewer, fuller reads and writes,
- * which is most of what relaying costs (BENCHMARKS.md); the last bytes of the RDB reach the replica
- * at most this much later. The stream is never paused: there, each write's delay is what users watch.
+ * The bytes gather in the kernel meanwhile, so the transfer takes fewer, fuller reads and writes
+ * and wakes the tap less often; each chunk costs about the same to read, decode and write whatever
+ * its size (BENCHMARKS.md). The last bytes of the RDB reach the replica at most this much later. The
+ * stream is never paused: there, each write's delay is what users watch.
  */
 const RDB_READ_PAUSE_MS = 1;
 
