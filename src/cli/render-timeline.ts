@@ -1,5 +1,6 @@
 import { formatBytes } from '../link/describe.js';
 import { counted } from '../counted.js';
+import { unforwarded } from '../link/unforwarded.js';
 import type { TraceHeader } from '../trace/format.js';
 import { rdbCutShort, type LinkSummary, type SyncAttempt } from '../trace/link-summary.js';
 import { formatClockTime, formatDuration } from './time-format.js';
@@ -85,11 +86,11 @@ export function renderLink(s: LinkSummary): string {
   if (s.closedAt !== null) {
     const bytes = s.bytes ? `; ${formatBytes(s.bytes.m2r)} master → replica, ${formatBytes(s.bytes.r2m)} replica → master` : '';
     lines.push(`${label('closed')}+${formatDuration(s.closedAt - openedAt)}: ${s.closeReason} (phase ${s.closePhase})${bytes}`);
-    const f = s.forwarded;
-    if (f !== null && s.bytes !== null && (f.m2r < s.bytes.m2r || f.r2m < s.bytes.r2m)) {
+    const never = s.forwarded !== null && s.bytes !== null ? unforwarded(s.bytes, s.forwarded) : null;
+    if (never !== null && (never.m2r > 0 || never.r2m > 0)) {
       // Bytes that arrive once the other side has closed cannot be forwarded either.
       const why = s.faults.length > 0 ? 'held by faults, or arrived once the other side had closed' : 'arrived once the other side had closed';
-      lines.push(`${INDENT}never forwarded: ${formatBytes(s.bytes.m2r - f.m2r)} master → replica, ${formatBytes(s.bytes.r2m - f.r2m)} replica → master (${why})`);
+      lines.push(`${INDENT}never forwarded: ${formatBytes(never.m2r)} master → replica, ${formatBytes(never.r2m)} replica → master (${why})`);
     }
     const cut = rdbCutShort(s);
     if (cut !== null && cut.rdb !== null && cut.sent !== null) {

@@ -76,7 +76,7 @@ export const syncLoop: Scenario = {
       evidence.digests = digests;
       lab.check(`the replica looped through at least ${LOOPS} full syncs`, loops.length >= LOOPS && master.syncFull >= LOOPS + 1, `${counted(loops.length, 'link')} dropped inside the RDB (links ${loops.join(', ')}); INFO stats sync_full ${master.syncFull}`);
       lab.check('each drop was the output buffer limit', overLimit.length >= LOOPS, `${overLimit.length} × "${overLimit[0] ?? 'no such line'}"`);
-      lab.check('the sync completes once the throttle is gone', lab.ofType('rdb-end').length >= 1, `${lab.ofType('rdb-end').length} RDB transfers completed`);
+      lab.check('the sync completes once the throttle is gone', lab.ofType('rdb-end').length >= 1, `${counted(lab.ofType('rdb-end').length, 'RDB transfer')} completed`);
       return `with the RDB throttled to ${THROTTLE_BYTES_PER_SEC} B/s the stream buffered for the replica passed client-output-buffer-limit ${OUTPUT_LIMIT}; the master dropped it ${counted(overLimit.length, 'time')}, each time forcing another full sync`;
     }),
 };

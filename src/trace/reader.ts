@@ -277,7 +277,7 @@ class BlockReader implements TraceFile {
       this.check(records, at);
       this.warnings.push(
         `the trace is cut off at byte ${this.size}, inside the block that starts at byte ${at} (${payload.length} of ${counted(length, 'byte')}): ` +
-          `read ${records.length} complete records from it; anything after them was never written`,
+          `read ${counted(records.length, 'complete record')} from it; anything after them was never written`,
       );
       return records;
     }

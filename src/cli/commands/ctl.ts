@@ -6,6 +6,7 @@ import type { LinkInfo } from '../../tap/link-info.js';
 import { writeOut } from '../output.js';
 import { formatClockTime, formatDuration } from '../time-format.js';
 import { counted } from '../../counted.js';
+import { unforwarded } from '../../link/unforwarded.js';
 
 interface CtlOptions {
   control: string;
@@ -107,7 +108,7 @@ function describeLink(link: LinkInfo, now: number): string {
   const heard = link.lastAckAt === null ? '' : `; last ACK ${ago(link.lastAckAt)}`;
   const lag = link.ackOffset !== null && link.masterOffset !== null ? `, ack ${link.ackOffset} (${link.masterOffset - link.ackOffset} B behind${since}${heard})` : '';
   const offset = link.masterOffset === null ? '' : `, offset ${link.masterOffset}`;
-  const held = { m2r: link.bytes.m2r - link.forwarded.m2r, r2m: link.bytes.r2m - link.forwarded.r2m };
+  const held = unforwarded(link.bytes, link.forwarded);
   const holding = held.m2r > 0 || held.r2m > 0 ? `; faults holding ${held.m2r} B m2r, ${held.r2m} B r2m` : '';
   return `link ${link.id}: replica ${link.replica} → master ${link.master}, phase ${link.phase}${offset}${lag}, ${link.bytes.m2r} B m2r, ${link.bytes.r2m} B r2m${holding}\n`;
 }

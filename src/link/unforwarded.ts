@@ -1,0 +1,14 @@
+/** Bytes each way, as `link-close` and the live link information count them. */
+export interface ByDirection {
+  m2r: number;
+  r2m: number;
+}
+
+/**
+ * Bytes that arrived at the tap but were not handed on, each way: what faults still hold (a
+ * throttle, a delay, a freeze), or, once a link closed, what they held then or what arrived after
+ * the other side had closed.
+ */
+export function unforwarded(arrived: ByDirection, forwarded: ByDirection): ByDirection {
+  return { m2r: arrived.m2r - forwarded.m2r, r2m: arrived.r2m - forwarded.r2m };
+}
