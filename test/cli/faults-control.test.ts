@@ -65,13 +65,16 @@ describe('faults from the command line', () => {
       return links.some((l) => l.id === 2 && l.phase === 'stream');
     });
     // A replica that stops reading and ACKing for two seconds: ctl links says how far and since when it is behind.
-    const asleep = replica.client.call('DEBUG', 'SLEEP', 2);
+    // Polled over HTTP, which answers in milliseconds: each `ctl` starts a Node process, and on a
+    // loaded machine two of them could outlast the replica's sleep.
+    const asleep = replica.client.call('DEBUG', 'SLEEP', 4);
     await sleep(100);
     await master.client.call('SET', 'unconfirmed', 'x');
-    const behind = await waitFor('the write to reach the tap', 5_000, async () => {
-      const { stdout } = await ctl('links');
-      return /B behind since/.test(stdout) && stdout;
+    await waitFor('the write to reach the tap', 3_000, async () => {
+      const links = (await (await fetch(`${base}/links`, { headers: auth })).json()) as { id: number; unconfirmedSince: number | null }[];
+      return links.some((l) => l.id === 2 && l.unconfirmedSince !== null);
     });
+    const behind = (await ctl('links')).stdout;
     expect(behind).toMatch(/^link 2: replica 127\.0\.0\.1:\d+ → master 127\.0\.0\.1:\d+, phase stream, offset \d+, ack \d+ \([1-9]\d* B behind since \d\d:\d\d:\d\d\.\d{3} UTC, [\d.]+ m?s ago; last ACK [\d.]+ m?s ago\), \d+ B m2r, \d+ B r2m(; faults holding \d+ B m2r, \d+ B r2m)?\n$/);
     await asleep;
     // A freeze: ctl links says how many bytes it is holding.
