@@ -20,7 +20,7 @@ describe('command runs', () => {
     const decoder = new LinkDecoder({ link: 1, args: true, rdb: 'none', recordSecrets: false, scanner: SCANNER });
     const recorded = link().flatMap((c) => decoder.feedRuns(c.dir, c.data, 0));
     const shape = recorded.filter((e) => e.link === 1 && ['command-run', 'command', 'ping', 'keepalive'].includes(e.type)).map((e) => (e.type === 'command-run' ? `run of ${e.count}` : e.type === 'command' ? e.name : e.type));
-    expect(shape).toEqual(['run of 6', 'set', 'run of 2', 'mset', 'run of 1', 'keepalive', 'ping', 'run of 2', 'set', 'run of 1', 'del', 'run of 2']);
+    expect(shape).toEqual(['run of 6', 'set', 'run of 2', 'mset', 'run of 1', 'keepalive', 'ping', 'run of 2', 'set', 'run of 1', 'del', 'run of 4']);
     const firstRun = recorded.find((e): e is CommandRunEvent => e.type === 'command-run')!;
     expect(firstRun).toMatchObject({ db: null, tx: false, offset: 100 + firstRun.data.length });
     const secondRun = recorded.filter((e): e is CommandRunEvent => e.type === 'command-run')[1]!;

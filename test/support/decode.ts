@@ -108,6 +108,9 @@ export function linkOfEveryFrameKind(replid: string): Chunk[] {
     encodeCommand(['DEL', 'a', 'b', 'c', 'd']),
     encodeCommand(['del', 'b']),
     encodeCommand(['set', 'c', '3']),
+    // A name that begins another: INCR after a run of INCRBY is a frame of its own name.
+    encodeCommand(['INCRBY', 'c', '2']),
+    encodeCommand(['INCR', 'c']),
   ];
   return [r2m(encodeCommand(['PSYNC', replid, '101'])), m2r(`+CONTINUE ${replid}\r\n`), m2r(Buffer.concat(frames)), r2m(encodeCommand(['REPLCONF', 'ACK', '100']))];
 }
