@@ -4,7 +4,7 @@ import { CommandRunError, CommandRunExpander } from '../../src/link/command-run.
 import type { CommandRunEvent } from '../../src/link/events.js';
 import { LinkDecoder } from '../../src/link/link-decoder.js';
 import { encodeCommand } from '../../src/resp/encode.js';
-import { bytewise, decodeChunks, decodeChunksViaRuns, linkOfEveryFrameKind, resplit, type Chunk } from '../support/decode.js';
+import { bytewise, decodeChunks, decodeChunksViaRuns, linkOfEveryFrameKind, m2r, r2m, resplit, type Chunk } from '../support/decode.js';
 
 const REPLID = 'b3bb99b5899e4202b09258ebe17e7cb109f25a1a';
 const SCANNER = { maxArgBytes: 64, maxArgs: 4 };
@@ -37,6 +37,26 @@ describe('command runs', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it.each([
+    ['a header line without its $', '*3\r\n$3\r\nSET\r\n%1\r\nb\r\n$1\r\n2\r\n', "expected '$' for argument 2 of 3, got '%' (0x25)"],
+    ['a count without its CRLF', '*3x\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n', "unexpected byte 'x' (0x78) in multibulk count"],
+    ['a length without its CRLF', '*3\r\n$3\r\nSET\r\n$1x\nb\r\n$1\r\n2\r\n', "unexpected byte 'x' (0x78) in bulk length"],
+    ['data without its CRLF', '*3\r\n$3\r\nSET\r\n$1\r\nbxx$1\r\n2\r\n', "expected CRLF after 1 byte of bulk data, got 'x' (0x78)"],
+  ])('end at a frame named as the run before it with %s, where frame by frame finds the error (property)', (_, bad, message) => {
+    const stream = Buffer.concat([encodeCommand(['SET', 'a', '1']), encodeCommand(['SET', 'a', '2']), Buffer.from(bad), encodeCommand(['SET', 'a', '3'])]);
+    const chunks = [r2m(encodeCommand(['PSYNC', REPLID, '101'])), m2r(`+CONTINUE ${REPLID}\r\n`), m2r(stream)];
+    for (const args of [true, false]) {
+      const expected = decodeChunks(chunks, { args, scanner: SCANNER });
+      expect(expected.filter((e) => e.type === 'decode-error').map((e) => (e.type === 'decode-error' ? e.message : ''))).toEqual([message]);
+      fc.assert(
+        fc.property(fc.array(fc.nat(), { maxLength: 6 }), (cuts) => {
+          expect(decodeChunksViaRuns(resplit(chunks, cuts), SCANNER, 'none', args).events).toEqual(expected);
+        }),
+        { numRuns: 50 },
+      );
+    }
   });
 
   it('that do not hold the frames they announce are refused with where and what', () => {
