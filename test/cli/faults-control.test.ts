@@ -64,7 +64,7 @@ describe('faults from the command line', () => {
       const links = JSON.parse((await ctl('links', '--json')).stdout) as { id: number; phase: string }[];
       return links.some((l) => l.id === 2 && l.phase === 'stream');
     });
-    // A replica that stops reading and ACKing for two seconds: ctl links says how far and since when it is behind.
+    // A replica that stops reading and ACKing for four seconds: ctl links says how far and since when it is behind.
     // Polled over HTTP, which answers in milliseconds: each `ctl` starts a Node process, and on a
     // loaded machine two of them could outlast the replica's sleep.
     const asleep = replica.client.call('DEBUG', 'SLEEP', 4);

@@ -108,7 +108,7 @@ export function linkOfEveryFrameKind(replid: string): Chunk[] {
     encodeCommand(['DEL', 'a', 'b', 'c', 'd']),
     encodeCommand(['del', 'b']),
     encodeCommand(['set', 'c', '3']),
-    // A name that begins another: INCR after a run of INCRBY is a frame of its own name.
+    // A name that begins another: INCR after INCRBY is a frame of its own name.
     encodeCommand(['INCRBY', 'c', '2']),
     encodeCommand(['INCR', 'c']),
   ];
