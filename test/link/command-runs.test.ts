@@ -59,6 +59,23 @@ describe('command runs', () => {
     }
   });
 
+  it('give what frame-by-frame decoding gives for any mix of frames of a few names, a corrupt byte anywhere, any chunking (property)', () => {
+    const frame = fc.oneof(
+      // Mostly SET, so that runs of one name are common; up to 4 arguments of up to 70 bytes, around SCANNER's limits.
+      fc.tuple(fc.constantFrom('SET', 'SET', 'SET', 'SET', 'set', 'INCR', 'INCRBY', 'SELECT', 'MULTI', 'EXEC'), fc.array(fc.string({ maxLength: 70 }), { maxLength: 4 })).map(([name, args]) => encodeCommand([name, ...args])),
+      fc.constant(Buffer.from('\n')),
+    );
+    fc.assert(
+      fc.property(fc.array(frame, { minLength: 1, maxLength: 30 }), fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }))), fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), (frames, corrupt, cuts, args) => {
+        const stream = Buffer.concat(frames);
+        if (corrupt !== null) stream[corrupt[0] % stream.length] = corrupt[1];
+        const chunks = [r2m(encodeCommand(['PSYNC', REPLID, '101'])), m2r(`+CONTINUE ${REPLID}\r\n`), m2r(stream)];
+        expect(decodeChunksViaRuns(resplit(chunks, cuts), SCANNER, 'none', args).events).toEqual(decodeChunks(chunks, { args, scanner: SCANNER }));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('that do not hold the frames they announce are refused with where and what', () => {
     const expander = new CommandRunExpander(SCANNER, true);
     const run: CommandRunEvent = { type: 'command-run', t: 0, link: 3, pos: 50, offset: 150, db: 0, tx: false, count: 2, data: encodeCommand(['SET', 'a', '1']) };
