@@ -11,8 +11,14 @@ export const OLDEST_TRACE_FORMAT_VERSION = 1;
 export const TRACE_MAGIC = Buffer.from([0x52, 0x54, 0x52, 0x41, 0x43, 0x45, 0x00, TRACE_FORMAT_VERSION]);
 /** Each block: payload length (u32 LE), CRC-32 of the payload (u32 LE), payload. */
 export const BLOCK_HEADER_BYTES = 8;
-/** A block holds records until it passes this size (a single larger record gets a block of its own). */
-export const BLOCK_TARGET_BYTES = 64 * 1024;
+/**
+ * A block holds records until it passes this size (a single larger record gets a block of its own).
+ * Each block is one `write`, and a `write` to a file costs the kernel more than its bytes: decoding
+ * and recording a stream in process took 0.83 of the CPU with 256 KiB blocks that it did with
+ * 64 KiB ones (BENCHMARKS.md, 2026-11-23), while a block's write still holds the event loop for
+ * a fraction of a millisecond.
+ */
+export const BLOCK_TARGET_BYTES = 256 * 1024;
 /** How often a live writer (tap, capture) flushes buffered records: what a crash can lose at most. */
 export const TRACE_FLUSH_MS = 200;
 /** Readers refuse blocks announcing more than this, so a corrupt length cannot drive an allocation. */
