@@ -3,6 +3,12 @@ import type { RdbChecksum } from '../rdb/events.js';
 /** Which way bytes travel: master to replica, or replica to master. */
 export type Direction = 'm2r' | 'r2m';
 
+/** A count for each direction (bytes, mostly). */
+export interface ByDirection {
+  m2r: number;
+  r2m: number;
+}
+
 /** Where a link stands in the replication protocol. */
 export type LinkPhase = 'handshake' | 'sync-wait' | 'rdb' | 'stream';
 
@@ -179,13 +185,13 @@ export interface LinkCloseEvent extends EventBase {
   reason: string;
   phase: LinkPhase;
   /** Bytes that arrived at the tap each way over the link's life (what was decoded). */
-  bytes: { m2r: number; r2m: number };
+  bytes: ByDirection;
   /**
    * Bytes the tap had handed on to the other side each way: fewer than `bytes` when faults still
    * held some back (a throttle, a delay, a freeze), which a cut drops. Absent where nothing is
    * forwarded (capture) and in traces written before it was recorded.
    */
-  forwarded?: { m2r: number; r2m: number };
+  forwarded?: ByDirection;
 }
 
 /** A fault acted on the link (see src/faults): where, and what it did. */

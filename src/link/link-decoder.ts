@@ -1,5 +1,5 @@
 import type { LinkDecoderOptions } from './decoder-options.js';
-import type { Direction, LinkCloseEvent, LinkEvent, LinkOpenEvent, LinkPhase, RecordedEvent } from './events.js';
+import type { ByDirection, Direction, LinkCloseEvent, LinkEvent, LinkOpenEvent, LinkPhase, RecordedEvent } from './events.js';
 import { LinkState } from './link-state.js';
 import { MasterSideDecoder } from './master-side.js';
 import { ReplicaSideDecoder } from './replica-side.js';
@@ -98,7 +98,7 @@ export class LinkDecoder {
    * The link ended: anything left incomplete in either direction, then the link-close event, with
    * what was `forwarded` each way when a tap handed the bytes on.
    */
-  close(t: number, reason: string, forwarded?: { m2r: number; r2m: number }): LinkEvent[] {
+  close(t: number, reason: string, forwarded?: ByDirection): LinkEvent[] {
     const out: LinkEvent[] = [];
     if (!this.master.opaque) this.master.end(t, out);
     this.replica.end(t, out);

@@ -1,8 +1,4 @@
-/** Bytes each way, as `link-close` and the live link information count them. */
-export interface ByDirection {
-  m2r: number;
-  r2m: number;
-}
+import type { ByDirection } from './events.js';
 
 /**
  * Bytes that arrived at the tap but were not handed on, each way: what faults still hold (a

@@ -133,10 +133,13 @@ export class CommandScanner {
   private plainName: CommandName | null = null;
   /** Frames `skipPlain` passed over. */
   private skipped = 0;
+  /** The longest argument a whole frame may have: a longer one is cut, or refused. */
+  private readonly longestWhole: number;
 
   constructor(options: Partial<CommandScannerOptions> = {}) {
     this.opts = { ...DEFAULT_SCANNER_OPTIONS, ...options };
     if (this.opts.maxArgBytes < 64) this.opts.maxArgBytes = 64;
+    this.longestWhole = Math.min(this.opts.maxArgBytes, this.opts.maxBulkLength);
   }
 
   /**
@@ -344,12 +347,11 @@ export class CommandScanner {
    * and sets `skipped`.
    */
   private skipPlain(chunk: Uint8Array, at: number, to: number, mode: RunFrames): number {
-    const longest = Math.min(this.opts.maxArgBytes, this.opts.maxBulkLength);
     let i = at;
     let count = 0;
     while (i < to) {
       if (this.plainName !== null) {
-        i = sameNameFramesEnd(chunk, i, to, this.plainName, this.opts.maxArgs, longest, mode.each);
+        i = sameNameFramesEnd(chunk, i, to, this.plainName, this.opts.maxArgs, this.longestWhole, mode.each);
         count += sameNameFrames;
         if (i === to) break;
       }

@@ -1,4 +1,4 @@
-import type { LinkPhase } from '../link/events.js';
+import type { ByDirection, LinkPhase } from '../link/events.js';
 import type { ReadPoolCounts } from './read-buffers.js';
 
 /** A live link as the library API and the control API show it. */
@@ -24,9 +24,9 @@ export interface LinkInfo {
   /** Payload bytes of an RDB in progress. */
   rdbBytes: number | null;
   /** Bytes that arrived at the tap each way. */
-  bytes: { m2r: number; r2m: number };
+  bytes: ByDirection;
   /** Bytes handed on to the other side each way: what `bytes` has beyond these, faults are holding. */
-  forwarded: { m2r: number; r2m: number };
+  forwarded: ByDirection;
   /** Directions that stopped decoding after a protocol error (bytes still flow). */
   opaque: { m2r: boolean; r2m: boolean };
   /** The 1 MiB pools the master side is read into: how many were allocated, how many times one was reused. */

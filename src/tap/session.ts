@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import type { Clock } from '../clock.js';
 import type { PhaseMark } from '../faults/chunk-map.js';
 import type { FaultPlanner, Step } from '../faults/planner.js';
-import type { Direction, FaultEvent, LinkEvent, RecordedEvent } from '../link/events.js';
+import type { ByDirection, Direction, FaultEvent, LinkEvent, RecordedEvent } from '../link/events.js';
 import type { LinkDecoderOptions } from '../link/decoder-options.js';
 import { LinkDecoder } from '../link/link-decoder.js';
 import { RawRedactor, type RawPiece } from '../link/raw-redactor.js';
@@ -310,7 +310,7 @@ export class LinkSession {
   }
 
   /** Bytes handed on to each side so far. */
-  private forwarded(): { m2r: number; r2m: number } {
+  private forwarded(): ByDirection {
     return { m2r: this.toReplica?.written ?? 0, r2m: this.toMaster?.written ?? 0 };
   }
 

@@ -1,4 +1,4 @@
-import type { DecodeErrorEvent, FaultEvent, LinkEvent } from '../link/events.js';
+import type { ByDirection, DecodeErrorEvent, FaultEvent, LinkEvent } from '../link/events.js';
 import { StreamArrivals } from '../link/stream-arrivals.js';
 import type { TraceRecord } from './format.js';
 import { refusalCause, type Refusal } from './refusal-causes.js';
@@ -71,8 +71,8 @@ export interface LinkSummary {
   closeReason: string | null;
   closePhase: string | null;
   /** Bytes that arrived at the tap each way, and those it had handed on when the link closed (null where not recorded). */
-  bytes: { m2r: number; r2m: number } | null;
-  forwarded: { m2r: number; r2m: number } | null;
+  bytes: ByDirection | null;
+  forwarded: ByDirection | null;
   /** Handshake commands with their replies, in order (`PING → +PONG`). */
   handshake: string[];
   /** Why the handshake failed, for a link that ended on an error reply before any sync; else null. */
