@@ -1,4 +1,4 @@
-import type { Direction, LinkEvent, LinkPhase } from '../link/events.js';
+import type { ByDirection, Direction, LinkEvent, LinkPhase } from '../link/events.js';
 import type { LinkState } from '../link/link-state.js';
 
 /** What a chunk of one direction was, and what decoding it taught. */
@@ -22,7 +22,7 @@ export interface ChunkContext {
 
 export interface PhaseMark {
   phase: LinkPhase;
-  start: { m2r: number; r2m: number };
+  start: ByDirection;
   rdbLength: number | null;
 }
 

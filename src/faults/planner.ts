@@ -1,4 +1,4 @@
-import type { Direction, FaultEvent, LinkPhase } from '../link/events.js';
+import type { ByDirection, Direction, FaultEvent, LinkPhase } from '../link/events.js';
 import type { LinkState } from '../link/link-state.js';
 import { encodeCommand } from '../resp/encode.js';
 import { FaultSpecError } from './errors.js';
@@ -41,7 +41,7 @@ export interface LinkSnapshot {
 
 /** Per fault and link: where its counters started and what it has done there. */
 interface FaultOnLink {
-  base: { m2r: number; r2m: number };
+  base: ByDirection;
   commands: number;
   /** Bytes of the master's stream a `drop` took out: what the replica's offset is short by. */
   droppedStreamBytes: number;
@@ -415,7 +415,7 @@ export class FaultPlanner {
     return on;
   }
 
-  private freshOnLink(base: { m2r: number; r2m: number }): FaultOnLink {
+  private freshOnLink(base: ByDirection): FaultOnLink {
     return { base: { ...base }, commands: 0, droppedStreamBytes: 0, acted: new Set(), active: null };
   }
 

@@ -3,10 +3,10 @@ import type { RdbChecksum } from '../rdb/events.js';
 /** Which way bytes travel: master to replica, or replica to master. */
 export type Direction = 'm2r' | 'r2m';
 
-/** A count for each direction (bytes, mostly). */
-export interface ByDirection {
-  m2r: number;
-  r2m: number;
+/** One value for each direction: a count (bytes, mostly) unless said otherwise. */
+export interface ByDirection<T = number> {
+  m2r: T;
+  r2m: T;
 }
 
 /** Where a link stands in the replication protocol. */

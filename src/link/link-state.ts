@@ -1,10 +1,10 @@
-import type { LinkPhase } from './events.js';
+import type { ByDirection, LinkPhase } from './events.js';
 
 /** What one direction of a link learns that the other needs (and what fault triggers measure from). */
 export class LinkState {
   phase: LinkPhase = 'handshake';
   /** Position in each direction where the current phase began. */
-  readonly phaseStart = { m2r: 0, r2m: 0 };
+  readonly phaseStart: ByDirection = { m2r: 0, r2m: 0 };
   /** Payload bytes announced for the RDB in progress or last sent; null for `$EOF:` framing. */
   rdbLength: number | null = null;
   /** m2r position of the stream's first byte, and the replication offset just before it. */
@@ -17,7 +17,7 @@ export class LinkState {
   /** The master's replid, from +FULLRESYNC or +CONTINUE. */
   replid: string | null = null;
   /** Bytes seen each way. */
-  bytes = { m2r: 0, r2m: 0 };
+  bytes: ByDirection = { m2r: 0, r2m: 0 };
 
   /** The m2r position at which the current stream reaches replication offset `offset`. */
   streamPosition(offset: number): number {

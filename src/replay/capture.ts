@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { UsageError } from '../errors.js';
-import type { LinkEvent, RecordLevel } from '../link/events.js';
+import type { ByDirection, LinkEvent, RecordLevel } from '../link/events.js';
 import { decodingFor } from '../link/decoder-options.js';
 import { LinkDecoder } from '../link/link-decoder.js';
 import { RawRedactor } from '../link/raw-redactor.js';
@@ -44,7 +44,7 @@ export interface CaptureResult {
   /** The replication offset reached (what the last ACK reported), or null before the stream. */
   offset: number | null;
   replid: string | null;
-  bytes: { m2r: number; r2m: number };
+  bytes: ByDirection;
 }
 
 /**

@@ -28,7 +28,7 @@ export interface LinkInfo {
   /** Bytes handed on to the other side each way: what `bytes` has beyond these, faults are holding. */
   forwarded: ByDirection;
   /** Directions that stopped decoding after a protocol error (bytes still flow). */
-  opaque: { m2r: boolean; r2m: boolean };
+  opaque: ByDirection<boolean>;
   /** The 1 MiB pools the master side is read into: how many were allocated, how many times one was reused. */
   readPools: ReadPoolCounts;
   /**
@@ -37,5 +37,5 @@ export interface LinkInfo {
    */
   masterReads: { reads: number; pauses: number };
   /** SHA-256 of the bytes read from and written to each side, when the tap was started with `digests`. */
-  digests?: { m2r: { read: string; written: string }; r2m: { read: string; written: string } };
+  digests?: ByDirection<{ read: string; written: string }>;
 }

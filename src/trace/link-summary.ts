@@ -85,7 +85,7 @@ export interface LinkSummary {
   getacks: number;
   firstOffset: number | null;
   lastOffset: number | null;
-  keepalives: { m2r: number; r2m: number };
+  keepalives: ByDirection;
   acks: AckStats;
   errors: DecodeErrorEvent[];
   /** Faults that acted on this link, in order. */

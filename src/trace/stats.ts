@@ -1,3 +1,4 @@
+import type { ByDirection } from '../link/events.js';
 import type { TraceHeader } from './format.js';
 import { percentiles, type LinkSummary } from './link-summary.js';
 
@@ -11,7 +12,7 @@ export interface TraceStats {
   /** From the first record to the last. */
   durationMs: number;
   links: number;
-  bytes: { m2r: number; r2m: number };
+  bytes: ByDirection;
   commands: { total: number; byName: Record<string, number> };
   /** Each sync with its reason in a few words (`backlog overflow`, `wrong password`) and in full, where the trace shows it. */
   syncs: { link: number; kind: 'full' | 'partial' | 'refused' | 'unanswered'; ms: number | null; rdbBytes: number | null; reason: string | null; why: string | null }[];
@@ -23,7 +24,7 @@ export interface TraceStats {
 /** Figures over a whole trace, from its per-link summaries. */
 export function traceStats(header: TraceHeader, links: LinkSummary[], lastT: number): TraceStats {
   const byName = new Map<string, number>();
-  const bytes = { m2r: 0, r2m: 0 };
+  const bytes: ByDirection = { m2r: 0, r2m: 0 };
   const lagBytes: number[] = [];
   const lagMs: number[] = [];
   const syncs: TraceStats['syncs'] = [];
