@@ -15,6 +15,7 @@
  * Prints a Markdown report on stdout (progress on stderr) to paste into BENCHMARKS.md.
  */
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchDecoder, benchRdbPayload, decoderBuilds } from './decoder.js';
 import { benchFullSync, type FullSyncRun } from './full-sync.js';
@@ -70,6 +71,21 @@ function parseRecordLevel(value: string): RecordLevel {
   return level;
 }
 
+/**
+ * The CPU's family and model from /proc/cpuinfo, where the model name alone ("AMD EPYC") does not
+ * tell one generation from the next: figures from different generations do not compare.
+ */
+function cpuGeneration(): string {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const family = /^cpu family\s*:\s*(\d+)/m.exec(info)?.[1];
+    const model = /^model\s*:\s*(\d+)/m.exec(info)?.[1];
+    return family === undefined || model === undefined ? '' : ` (family ${family}, model ${model})`;
+  } catch {
+    return '';
+  }
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -80,7 +96,7 @@ function by<T extends { relay: RelayKind }>(runs: T[], kind: RelayKind, pick: (r
 }
 
 const out: string[] = [];
-out.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; medians of ${rounds} interleaved rounds.`, '');
+out.push(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}${cpuGeneration()}, Node ${process.version}; medians of ${rounds} interleaved rounds.`, '');
 
 if (suites.has('decoder')) {
   const chunkBytes = Number(values['chunk-bytes']);
