@@ -87,7 +87,7 @@ export async function startRelay(kind: RelayKind, masterPort: number, tracePath:
   const port = await freePort();
   const args =
     kind === 'socat'
-      ? ['socat', [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `TCP:127.0.0.1:${masterPort},nodelay`]]
+      ? ['socat', [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork,nodelay`, `TCP:127.0.0.1:${masterPort},nodelay`]]
       : kind === 'node-pipe'
         ? [process.execPath, ['--import', 'tsx', join(root, 'bench', 'node-pipe.ts'), String(port), String(masterPort)]]
         : kind in BREAKDOWN_KINDS

@@ -6,6 +6,8 @@
  *                                              with REPLTAP_BENCH_BASELINE, the earlier build's command runs and RDB keys beside this build's)
  *   npm run bench -- --suite fullsync --size-mib 300 --rounds 3 [--value-bytes 1024] [--syncs 2]
  *   npm run bench -- --suite stream --commands 1000000 --rounds 3 [--breakdown] [--warm-up 1000000] [--record full]
+ *   npm run bench -- --suite latency --probes 2000 [--warm-up 3000]   how long a propagated command takes to reach
+ *                                              a replica through each relay, idle and with the master saturated
  *   npm run bench -- --suite summary --frames 2000000   what `inspect` holds for a link with no ACK (with
  *                                              REPLTAP_BENCH_BASELINE, the earlier build's beside this build's)
  *   npm run bench -- --suite read --commands 1000000     reading a trace through and summarising it, as inspect
@@ -21,6 +23,7 @@ import { benchDecoder, benchRdbPayload, decoderBuilds } from './decoder.js';
 import { benchFullSync, type FullSyncRun } from './full-sync.js';
 import { benchRdb, IN_PROCESS } from './rdb.js';
 import { benchStream, type StreamRun } from './stream.js';
+import { benchLatency, type LatencyRun } from './latency.js';
 import { benchSummaryMemory } from './summary.js';
 import { benchRead } from './read.js';
 import { relayKinds, type RelayKind } from './relay.js';
@@ -29,7 +32,7 @@ import type { RecordLevel } from '../src/link/events.js';
 
 const { values } = parseArgs({
   options: {
-    suite: { type: 'string', default: 'decoder,fullsync,stream,rdb,summary,read' },
+    suite: { type: 'string', default: 'decoder,fullsync,stream,latency,rdb,summary,read' },
     'rdb-keys': { type: 'string', default: '1200000' },
     'size-mib': { type: 'string', default: '300' },
     // Full sync: the size of each value (DEBUG POPULATE); small values make many keys.
@@ -42,12 +45,15 @@ const { values } = parseArgs({
     'chunk-bytes': { type: 'string', default: '8622' },
     // Also run the tap taken apart: Node reads alone, plus decoding, plus the trace (bench/node-decode.ts).
     breakdown: { type: 'boolean', default: false },
-    // Stream: send this many commands through each relay before measuring (JIT warm-up left out).
+    // Stream: send this many commands through each relay before measuring (JIT warm-up left out);
+    // latency: this many probes.
     'warm-up': { type: 'string', default: '0' },
     // Stream: the --record level of the repltap relays (their own default when not given).
     record: { type: 'string' },
     // Live suites: only these relays besides direct and socat, which every ratio refers to.
     relays: { type: 'string' },
+    // Latency: probe SETs per relay and load, one a millisecond.
+    probes: { type: 'string', default: '2000' },
     // Summary: stream frames fed to the link summarizer with no ACK.
     frames: { type: 'string', default: '2000000' },
   },
@@ -173,6 +179,26 @@ if (suites.has('stream')) {
     out.push(
       `| ${kind} | ${by(runs, kind, (r) => r.benchmarkSeconds).toFixed(2)} | ${by(runs, kind, (r) => r.maxLagBytes).toFixed(0)} | ${by(runs, kind, (r) => r.drainMs).toFixed(0)} | ${kind === 'direct' ? '-' : cpu.toFixed(2)} | ${kind === 'direct' ? '-' : ((cpu / commands) * 1e6).toFixed(2)} | ${kind === 'direct' ? '-' : by(runs, kind, (r) => r.relayPeakRssMiB).toFixed(0)} | ${trace === null ? '-' : trace.toFixed(1)} |`,
     );
+  }
+  out.push('');
+}
+
+if (suites.has('latency')) {
+  const probes = Number(values.probes);
+  const kinds = liveRelays({ rdb: false, breakdown: false });
+  const warmUp = Number(values['warm-up']);
+  const runs = await benchLatency(probes, rounds, kinds, warmUp);
+  out.push(
+    `### Latency: a propagated SET from the master to a replica's socket, ${probes} probes a millisecond apart${warmUp > 0 ? ` after ${warmUp} unmeasured` : ''}`,
+    '',
+    'Idle: the probes alone. Saturated: while redis-benchmark -t set -P 32 -c 4 -d 32 writes to the master, as in the stream suite.',
+    '',
+    '| link | idle p50 µs | idle p99 µs | idle max µs | saturated p50 µs | saturated p99 µs | saturated max µs |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const kind of kinds) {
+    const at = (loaded: boolean, pick: (r: LatencyRun) => number): string => by(runs.filter((r) => r.loaded === loaded), kind, pick).toFixed(0);
+    out.push(`| ${kind} | ${at(false, (r) => r.p50Us)} | ${at(false, (r) => r.p99Us)} | ${at(false, (r) => r.maxUs)} | ${at(true, (r) => r.p50Us)} | ${at(true, (r) => r.p99Us)} | ${at(true, (r) => r.maxUs)} |`);
   }
   out.push('');
 }

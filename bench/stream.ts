@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +21,14 @@ export interface StreamRun {
   traceMiB: number | null;
 }
 
+/** redis-benchmark saturating a master with pipelined SETs of 32-byte values to 100,000 keys. */
+export function redisBenchmarkSets(port: number, commands: number): ChildProcess {
+  return spawn('redis-benchmark', ['-p', String(port), '-t', 'set', '-n', String(commands), '-P', '32', '-c', '4', '-r', '100000', '-d', '32', '-q'], { stdio: 'ignore' });
+}
+
 function redisBenchmark(port: number, commands: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-benchmark', ['-p', String(port), '-t', 'set', '-n', String(commands), '-P', '32', '-c', '4', '-r', '100000', '-d', '32', '-q'], { stdio: 'ignore' });
+    const child = redisBenchmarkSets(port, commands);
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-benchmark exited ${code}`))));
   });
