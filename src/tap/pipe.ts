@@ -6,11 +6,6 @@ import type { Step } from '../faults/planner.js';
 const QUEUE_CAP_BYTES = 256 * 1024;
 
 export interface PipeHooks {
-  /**
-   * Whether a fault may act on this direction's next chunk. When none can, the chunk is handed on
-   * before `chunk` decodes and records it (and `chunk` must return null).
-   */
-  shaping(): boolean;
   /** Decode and record a chunk; returns the planned writes when a fault shapes it, or null to forward it as is. */
   chunk(chunk: Buffer): Step[] | null;
   /** A planned cut came due: close the link. */
@@ -79,13 +74,6 @@ export class Pipe {
   /** One chunk read from the source; returns false when reading pauses (the target is full, or the source's bytes are left to gather). */
   readonly handle = (chunk: Buffer): boolean => {
     this.readHash?.update(chunk);
-    if (this.queue.length === 0 && !this.hooks.shaping()) {
-      // Decoding and recording a chunk (and the trace block it may fill) then add nothing to the
-      // time it takes to cross the tap.
-      const flowing = this.write(chunk);
-      this.hooks.chunk(chunk);
-      return this.stopped || (flowing && this.readOn(chunk.length));
-    }
     const steps = this.hooks.chunk(chunk);
     if (this.stopped) return true;
     if (steps === null && this.queue.length === 0) return this.write(chunk) && this.readOn(chunk.length);

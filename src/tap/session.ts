@@ -182,7 +182,6 @@ export class LinkSession {
   private hooks(dir: Direction): PipeHooks {
     const { faults, clock } = this.opts;
     return {
-      shaping: () => !faults.idle(this.id, dir),
       chunk: (chunk) => this.observe(dir, chunk),
       cut: (reset) => this.cut(dir, reset, 'cut by a fault'),
       holds: (id) => faults.holds(id, clock()),

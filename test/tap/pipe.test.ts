@@ -42,7 +42,6 @@ async function pipeWith(plans: ((now: number, chunk: Buffer) => Step[] | null)[]
   const cuts: boolean[] = [];
   let next = 0;
   const hooks: PipeHooks = {
-    shaping: () => true,
     chunk: (chunk) => plans[next++]!(performance.now(), chunk),
     cut: (reset) => cuts.push(reset),
     holds: () => false,
@@ -73,38 +72,6 @@ describe('pipe', () => {
     expect(received.bytes()).toBe('first;second;third;');
     expect(pipe.drained()).toBe(true);
     expect(pipe.digests()!.read).toBe(pipe.digests()!.written);
-  });
-
-  it('hands a chunk no fault can shape on before it is decoded, and one a fault may shape only after', async () => {
-    let shaping = false;
-    const writtenWhenDecoded: number[] = [];
-    let pipe: Pipe | null = null;
-    const decode = (): null => {
-      writtenWhenDecoded.push(pipe!.written);
-      return null;
-    };
-    const made = await pipeWith([decode, decode, decode], { shaping: () => shaping });
-    pipe = made.pipe;
-    expect(pipe.handle(Buffer.from('first;'))).toBe(true);
-    shaping = true;
-    expect(pipe.handle(Buffer.from('second;'))).toBe(true);
-    shaping = false;
-    expect(pipe.handle(Buffer.from('third;'))).toBe(true);
-    expect(writtenWhenDecoded).toEqual(['first;'.length, 'first;'.length, 'first;second;third;'.length]);
-    await waitFor('every chunk', 5_000, () => made.received.bytes().length >= 'first;second;third;'.length);
-    expect(made.received.bytes()).toBe('first;second;third;');
-    expect(pipe.digests()!.read).toBe(pipe.digests()!.written);
-  });
-
-  it('hands a chunk no fault can shape on behind planned writes still waiting, once a fault that held them is gone', async () => {
-    let shaping = true;
-    const { pipe, received } = await pipeWith([(now) => [write('delayed;', now + 40)], () => null], { shaping: () => shaping });
-    pipe.handle(Buffer.from('delayed;'));
-    shaping = false;
-    pipe.handle(Buffer.from('next;'));
-    expect(pipe.written).toBe(0);
-    await waitFor('both chunks', 5_000, () => received.bytes().length >= 'delayed;next;'.length);
-    expect(received.bytes()).toBe('delayed;next;');
   });
 
   it('keeps a write a freeze holds until the freeze is lifted and the pipe kicked', async () => {
@@ -198,8 +165,6 @@ describe('pipe', () => {
     opened.push(source, sourcePeer, target, targetPeer);
     const received = collect(targetPeer);
     const pipe = new Pipe(source, target, {
-      // No fault, as in a tap without any: each chunk is handed on first, then decoded.
-      shaping: () => false,
       chunk: (chunk) => (seen.push(chunk.toString('latin1')), null),
       cut: () => undefined,
       holds: () => false,
