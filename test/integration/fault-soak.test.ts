@@ -79,7 +79,18 @@ describe('random faults on a live link', () => {
         await converged(c, `round ${round} (${JSON.stringify(faults)})`);
       }
       // After all the cuts, the live link still says whether its replica is behind: not once it ACKed all the tap sent it.
-      const live = await waitFor('an ACK of all the master sent', 10_000, () => c.tap.links().find((l) => l.ackOffset !== null && l.ackOffset === l.masterOffset));
+      // The replica ACKs once a second and the master PINGs once a second, each on its own clock:
+      // should the ACKs fall just after the PINGs, each would miss the PING still on its way, for as
+      // long as the two clocks keep step. With a PING every 3 s (under repl-timeout), two ACKs in three
+      // have none on the way.
+      await c.master.client.call('CONFIG', 'SET', 'repl-ping-replica-period', '3');
+      const live = await waitFor('an ACK of all the master sent', 10_000, async () => {
+        const link = c.tap.links().find((l) => l.ackOffset !== null && l.ackOffset === l.masterOffset);
+        if (link) return link;
+        const [master, replica] = [await c.master.info(), await c.replica.info()];
+        const links = c.tap.links().map((l) => `link ${l.id} ${l.phase}: master offset ${l.masterOffset}, ack ${l.ackOffset}`);
+        throw new Error(`${links.join('; ') || 'no link'}; the master at ${master.master_repl_offset}, the replica at ${replica.master_repl_offset}`);
+      });
       expect(live.unconfirmedSince).toBeNull();
       await c.tap.close();
 
