@@ -67,13 +67,15 @@ describe('faults from the command line', () => {
     // A replica that stops reading and ACKing for four seconds: ctl links says how far and since when it is behind.
     // Polled over HTTP, which answers in milliseconds: each `ctl` starts a Node process, and on a
     // loaded machine two of them could outlast the replica's sleep.
+    const linkTwo = async (): Promise<{ ackOffset: number | null; unconfirmedSince: number | null } | undefined> =>
+      ((await (await fetch(`${base}/links`, { headers: auth })).json()) as { id: number; ackOffset: number | null; unconfirmedSince: number | null }[]).find((l) => l.id === 2);
+    // Behind is measured from the replica's last ACK: put to sleep before its first on this link (it
+    // ACKs once a second), it would have none.
+    await waitFor("the replica's first ACK on link 2", 5_000, async () => ((await linkTwo())?.ackOffset ?? null) !== null);
     const asleep = replica.client.call('DEBUG', 'SLEEP', 4);
     await sleep(100);
     await master.client.call('SET', 'unconfirmed', 'x');
-    await waitFor('the write to reach the tap', 3_000, async () => {
-      const links = (await (await fetch(`${base}/links`, { headers: auth })).json()) as { id: number; unconfirmedSince: number | null }[];
-      return links.some((l) => l.id === 2 && l.unconfirmedSince !== null);
-    });
+    await waitFor('the write to reach the tap', 3_000, async () => ((await linkTwo())?.unconfirmedSince ?? null) !== null);
     const behind = (await ctl('links')).stdout;
     expect(behind).toMatch(/^link 2: replica 127\.0\.0\.1:\d+ → master 127\.0\.0\.1:\d+, phase stream, offset \d+, ack \d+ \([1-9]\d* B behind since \d\d:\d\d:\d\d\.\d{3} UTC, [\d.]+ m?s ago; last ACK [\d.]+ m?s ago\), \d+ B m2r, \d+ B r2m(; faults holding \d+ B m2r, \d+ B r2m)?\n$/);
     await asleep;
