@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisServer } from '../src/servers/redis-server.js';
 import { sleep, waitFor } from '../src/servers/wait.js';
+import { percentiles } from '../src/trace/link-summary.js';
 import { inRoundOrder, startRelay, TAP_KINDS, type RelayKind } from './relay.js';
 import { redisBenchmarkSets } from './stream.js';
 
@@ -23,6 +24,8 @@ const PROBE_PREFIX = Buffer.from('probe:');
 const PROBE_DIGITS = 7;
 const PROBE_BYTES = PROBE_PREFIX.length + PROBE_DIGITS;
 const EMPTY = Buffer.alloc(0);
+/** How often the probe replica ACKs, as a replica does (once a second) but quicker. */
+const ACK_INTERVAL_MS = 100;
 
 /** Where a probe's key may begin that `bytes` ends before its end, or `bytes.length`. */
 function partialProbeStart(bytes: Buffer): number {
@@ -44,7 +47,7 @@ class ProbeReader {
 
   // After a diskless RDB the master streams nothing until the replica's first ACK; the offset
   // acknowledged is of no use here, so it stays 0.
-  private readonly acks = setInterval(() => this.socket.write('*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$1\r\n0\r\n'), 100);
+  private readonly acks = setInterval(() => this.socket.write('*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$1\r\n0\r\n'), ACK_INTERVAL_MS);
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => this.read(chunk));
@@ -88,10 +91,6 @@ class ProbeReader {
   }
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 /**
  * How long a command propagated by the master takes to reach a replica's socket through each
  * relay: the delay from just before a probe SET is written to the master until the read that
@@ -113,6 +112,9 @@ export async function benchLatency(probes: number, rounds: number, kinds: RelayK
         try {
           reader = await ProbeReader.connect(relay.port);
           await waitFor('the probe replica to sync', 30_000, async () => (await master.info()).slave0?.includes('state=online') ?? false);
+          // Online, the master still holds the stream until the replica's next ACK: probes sent
+          // before it would wait for it (up to an ACK interval), whatever the relay.
+          await sleep(2 * ACK_INTERVAL_MS);
           if (loaded) {
             load = redisBenchmarkSets(master.port, 100_000_000);
             await sleep(300);
@@ -132,8 +134,9 @@ export async function benchLatency(probes: number, rounds: number, kinds: RelayK
             if (at === undefined) throw new Error(`${kind}: probe ${probe} never arrived`);
             delays.push((at - sent.get(probe)!) * 1000);
           }
-          delays.sort((a, b) => a - b);
-          const run: LatencyRun = { relay: kind, loaded, probes, p50Us: percentile(delays, 50), p99Us: percentile(delays, 99), maxUs: delays.at(-1)! };
+          const spread = percentiles(delays);
+          if (spread === null) throw new Error(`${kind}: no probe measured (--probes ${probes})`);
+          const run: LatencyRun = { relay: kind, loaded, probes, p50Us: spread.p50, p99Us: spread.p99, maxUs: spread.max };
           runs.push(run);
           process.stderr.write(`latency via ${kind}${loaded ? ', master saturated' : ''}: p50 ${run.p50Us.toFixed(0)} µs, p99 ${run.p99Us.toFixed(0)} µs, max ${run.maxUs.toFixed(0)} µs\n`);
         } finally {

@@ -6,6 +6,7 @@ import { startControl } from '../../src/control/server.js';
 import { freePort } from '../../src/servers/redis-server.js';
 import { sleep, waitFor } from '../../src/servers/wait.js';
 import { readTraceRecords } from '../../src/trace/reader.js';
+import type { LinkInfo } from '../../src/tap/link-info.js';
 import { collect, runCli, spawnCli } from '../support/cli.js';
 import { caughtUp, replicate, startCluster, startServer, useClusters } from '../support/cluster.js';
 
@@ -67,8 +68,7 @@ describe('faults from the command line', () => {
     // A replica that stops reading and ACKing for four seconds: ctl links says how far and since when it is behind.
     // Polled over HTTP, which answers in milliseconds: each `ctl` starts a Node process, and on a
     // loaded machine two of them could outlast the replica's sleep.
-    const linkTwo = async (): Promise<{ ackOffset: number | null; unconfirmedSince: number | null } | undefined> =>
-      ((await (await fetch(`${base}/links`, { headers: auth })).json()) as { id: number; ackOffset: number | null; unconfirmedSince: number | null }[]).find((l) => l.id === 2);
+    const linkTwo = async (): Promise<LinkInfo | undefined> => ((await (await fetch(`${base}/links`, { headers: auth })).json()) as LinkInfo[]).find((l) => l.id === 2);
     // Behind is measured from the replica's last ACK: put to sleep before its first on this link (it
     // ACKs once a second), it would have none.
     await waitFor("the replica's first ACK on link 2", 5_000, async () => ((await linkTwo())?.ackOffset ?? null) !== null);
